@@ -1,0 +1,107 @@
+"""The `tracker` command."""
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from sqlmodel import Session, func, select
+
+from tracker.config import ConfigError
+
+
+def _factory():
+    from tracker import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_factory, add_default_commands=False,
+             add_version_option=False)  # fmt: skip
+def main():
+    """tracker: campaign attribution for influencer marketing."""
+
+
+main.params.clear()  # FlaskGroup's --app/--env-file/--debug make no sense for this command
+
+
+def init_app(app):
+    """Make the commands available to app.cli too (tests run them against a test app)."""
+    for command in main.commands.values():
+        app.cli.add_command(command)
+
+
+def session():
+    return Session(current_app.extensions["tracker.engine"])
+
+
+@main.command("init-db")
+def init_db():
+    """Create the database and its tables if they do not exist."""
+    click.echo(f"database ready: {current_app.extensions['tracker.engine'].url!r}")
+
+
+@main.command("create-api-key")
+@click.argument("name")
+def create_api_key(name):
+    """Create an API key; it is printed once, alone on the last line."""
+    from tracker.auth import create_api_key as create
+
+    if not name.strip() or len(name) > 100:
+        raise click.BadParameter("give a name of 1-100 characters", param_hint="NAME")
+    with session() as s:
+        row, plaintext = create(s, name=name.strip())
+        click.echo(f"API key '{row.name}' created; it is shown only now:", err=True)
+    click.echo(plaintext)
+
+
+@main.command("import-creators")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_creators(path):
+    """Import creators from a CSV file with a header row; all rows or none."""
+    from tracker import importer
+
+    with open(path, encoding="utf-8-sig") as f:
+        items, errors = importer.parse_creators_csv(f.read())
+    with session() as s:
+        errors += importer.existing_handles(s, items)
+        if errors:
+            for line, message in sorted(errors):
+                click.echo(f"{path}:{line}: {message}", err=True)
+            click.echo(f"nothing imported: {len(errors)} bad row(s)", err=True)
+            sys.exit(1)
+        with click.progressbar(length=len(items), label="importing", file=sys.stderr) as bar:
+            count = importer.import_creators(s, items=items, progress=bar.update)
+    click.echo(f"imported {count} creators")
+
+
+@main.command("serve")
+@click.option("--host", default=lambda: os.environ.get("TRACKER_HOST", "127.0.0.1"))
+@click.option("--port", type=int, default=lambda: int(os.environ.get("TRACKER_PORT", "5000")))
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("TRACKER_WORKERS", "2")),
+              help="processes; one per core is a good start")  # fmt: skip
+@click.option("--threads", type=int, default=lambda: int(os.environ.get("TRACKER_THREADS", "8")),
+              help="threads per process")  # fmt: skip
+def serve(host, port, workers, threads):
+    """Serve with gunicorn (production WSGI server)."""
+    from tracker.auth import create_api_key as create
+    from tracker.models import ApiKey
+    from tracker.server import serve as run
+
+    with session() as s:
+        if s.exec(select(func.count()).select_from(ApiKey)).one() == 0:
+            _, plaintext = create(s, name="first key")
+            click.echo(f"First start: created an API key (shown only now):\n  {plaintext}")
+    current_app.extensions["tracker.engine"].dispose()  # no connections shared with workers
+    click.echo(f"tracker serving on http://{host}:{port}", err=True)
+    run(_factory, host=host, port=port, workers=workers, threads=threads)
+
+
+def run():
+    """Entry point that turns configuration errors into a message and exit code 2."""
+    try:
+        main()
+    except ConfigError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)

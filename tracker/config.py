@@ -1,0 +1,62 @@
+"""Defaults, overridden by TRACKER_* environment variables."""
+
+import os
+
+DEV_SECRET = "dev-only-secret-do-not-use-in-production"
+DEFAULT_TIERS = "nano:0,micro:10000,mid:50000,macro:500000,mega:1000000"
+
+
+class ConfigError(RuntimeError):
+    """Configuration that the service refuses to start with."""
+
+
+def parse_tiers(text):
+    """Parse `name:min_followers,...` into [(min, name)] sorted by minimum."""
+    bands = []
+    for part in text.split(","):
+        name, sep, low = part.strip().partition(":")
+        if not sep or not name.strip() or not low.strip().isdigit():
+            raise ConfigError(f"TRACKER_TIERS: bad band {part!r}, expected name:min_followers")
+        bands.append((int(low), name.strip()))
+    bands.sort()
+    if not bands or bands[0][0] != 0:
+        raise ConfigError("TRACKER_TIERS: one band must start at 0 followers")
+    return bands
+
+
+def _secrets(name):
+    return [s.strip() for s in os.environ.get(name, "").split(",") if s.strip()]
+
+
+def load(instance_path, test_config=None):
+    """Build the config mapping from defaults, the environment and test overrides."""
+    env = os.environ
+    cfg = {
+        "DATABASE_URL": env.get("TRACKER_DATABASE_URL")
+        or f"sqlite:///{os.path.join(instance_path, 'tracker.db')}",
+        "SECRET_KEY": env.get("TRACKER_SECRET_KEY", ""),
+        "BASE_URL": env.get("TRACKER_BASE_URL", "").rstrip("/"),
+        "SHOPIFY_SECRETS": _secrets("TRACKER_SHOPIFY_SECRETS"),
+        "WOOCOMMERCE_SECRETS": _secrets("TRACKER_WOOCOMMERCE_SECRETS"),
+        "STRIPE_SECRETS": _secrets("TRACKER_STRIPE_SECRETS"),
+        "WEBHOOK_SECRETS": _secrets("TRACKER_WEBHOOK_SECRETS"),
+        "CLICK_PARAM": env.get("TRACKER_CLICK_PARAM", "tclid"),
+        # how many reverse proxies in front append to X-Forwarded-For (0: use the peer address)
+        "PROXY_COUNT": int(env.get("TRACKER_PROXY_COUNT", "0") or 0),
+        "TIERS": env.get("TRACKER_TIERS", DEFAULT_TIERS),
+        "DEBUG": env.get("TRACKER_DEBUG", "") in ("1", "true", "yes"),
+        "TESTING": False,
+    }
+    cfg.update(test_config or {})
+    if not cfg["SECRET_KEY"]:
+        if not (cfg["DEBUG"] or cfg["TESTING"]):
+            raise ConfigError(
+                "TRACKER_SECRET_KEY is not set. Generate one with\n"
+                "  export TRACKER_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+                "(./scripts/run does this for you and keeps it in instance/secret_key)."
+            )
+        cfg["SECRET_KEY"] = DEV_SECRET
+    elif cfg["SECRET_KEY"] == DEV_SECRET and not (cfg["DEBUG"] or cfg["TESTING"]):
+        raise ConfigError("TRACKER_SECRET_KEY is the development value; set a real secret.")
+    cfg["TIER_BANDS"] = parse_tiers(cfg["TIERS"])
+    return cfg

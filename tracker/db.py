@@ -1,0 +1,58 @@
+"""Engine per app and a session per request."""
+
+import os
+
+from flask import current_app, g
+from sqlalchemy import event
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def make_engine(url):
+    """Create an engine; SQLite gets WAL so readers never wait for the click writer."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
+    kwargs = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn, _record):
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # NORMAL in WAL mode survives a process crash; only an OS crash can lose the last commits.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def create_all(engine):
+    """Create every table that does not exist yet."""
+    from tracker import models  # noqa: F401  (registers the tables)
+
+    SQLModel.metadata.create_all(engine)
+
+
+def get_session():
+    """The request's session, opened on first use."""
+    if "db_session" not in g:
+        g.db_session = Session(current_app.extensions["tracker.engine"])
+    return g.db_session
+
+
+def _close_session(_exc):
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def init_app(app):
+    """Attach an engine to the app and close the request session on teardown."""
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["tracker.engine"] = engine
+    create_all(engine)
+    app.teardown_appcontext(_close_session)
+    return engine

@@ -1,0 +1,73 @@
+"""Bulk creator import from CSV: validate every row first, import all or nothing."""
+
+import csv
+import io
+
+from pydantic import ValidationError
+from sqlmodel import select
+
+from tracker.campaigns import utcnow
+from tracker.models import Creator
+from tracker.schemas import CreatorIn
+
+COLUMNS = ("handle", "name", "platform", "followers", "email", "engagement_rate", "niche")
+REQUIRED = ("handle", "name", "platform", "followers")
+
+
+def parse_creators_csv(text):
+    """Return (creators, errors); errors are (line number, message) for every bad row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [c for c in header if c not in COLUMNS]
+    if missing or unknown:
+        problems = [f"missing column(s): {', '.join(missing)}"] if missing else []
+        problems += [f"unknown column(s): {', '.join(unknown)}"] if unknown else []
+        return [], [(1, "; ".join(problems) + f" (columns: {', '.join(COLUMNS)})")]
+    reader.fieldnames = header
+    items, errors, seen = [], [], {}
+    for row in reader:
+        line = reader.line_num
+        data = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip()}
+        if "followers" in data and data["followers"].isdigit():
+            data["followers"] = int(data["followers"])
+        try:
+            item = CreatorIn.model_validate(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            errors.append((line, f"{field}: {first['msg'].removeprefix('Value error, ')}"))
+            continue
+        if item.handle in seen:
+            errors.append((line, f"handle: '{item.handle}' repeats line {seen[item.handle]}"))
+            continue
+        seen[item.handle] = line
+        items.append((line, item))
+    return items, errors
+
+
+def existing_handles(session, items):
+    """Errors for rows whose handle is already in the database."""
+    handles = [item.handle for _, item in items]
+    taken = set()
+    for start in range(0, len(handles), 500):
+        chunk = handles[start : start + 500]
+        taken.update(session.exec(select(Creator.handle).where(Creator.handle.in_(chunk))).all())
+    return [(line, f"handle: '{i.handle}' exists already") for line, i in items if i.handle in taken]
+
+
+def import_creators(session, *, items, progress=None):
+    """Insert validated creators in one transaction; `progress(n)` is told as rows go in."""
+    now = utcnow()
+    for n, (_, item) in enumerate(items, 1):
+        fields = item.model_dump()
+        if fields["engagement_rate"] is not None:
+            fields["engagement_rate"] = float(fields["engagement_rate"])
+        session.add(Creator(**fields, created_at=now, updated_at=now))
+        if progress and n % 100 == 0:
+            session.flush()
+            progress(100)
+    session.commit()
+    if progress:
+        progress(len(items) % 100)
+    return len(items)

@@ -1,0 +1,113 @@
+"""Database tables. Money is integer minor units in the campaign's currency."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+PLATFORMS = (
+    "instagram", "tiktok", "youtube", "facebook", "snapchat",
+    "twitter", "twitch", "pinterest", "blog", "other",
+)  # fmt: skip
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime
+
+
+class Creator(SQLModel, table=True):
+    __tablename__ = "creator"
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(max_length=100, unique=True)  # lower case, no leading @
+    name: str = Field(max_length=200)
+    platform: str = Field(max_length=20, index=True)
+    followers: int = Field(index=True)
+    email: str | None = Field(default=None, max_length=254)
+    engagement_rate: float | None = None  # a fraction, 0-1; a ratio, not money
+    niche: str | None = Field(default=None, max_length=100)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Campaign(SQLModel, table=True):
+    __tablename__ = "campaign"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    slug: str = Field(max_length=100, unique=True)
+    destination_url: str = Field(max_length=2048)
+    currency: str = Field(max_length=3)
+    attribution_window_days: int = 30
+    starts_on: date | None = None
+    ends_on: date | None = None
+    utm_medium: str = Field(max_length=100)
+    utm_campaign: str = Field(max_length=100)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Enrolment(SQLModel, table=True):
+    __tablename__ = "enrolment"
+    __table_args__ = (UniqueConstraint("campaign_id", "creator_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    creator_id: int = Field(foreign_key="creator.id", index=True)
+    fee_minor: int = 0
+    product_cost_minor: int = 0
+    commission_bp: int = 0  # commission rate in 1/10000 (0.1000 = 1000)
+    created_at: datetime
+
+
+class Link(SQLModel, table=True):
+    __tablename__ = "link"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True)  # lower case
+    enrolment_id: int = Field(foreign_key="enrolment.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    creator_id: int = Field(foreign_key="creator.id", index=True)
+    destination_url: str = Field(max_length=2048)
+    # destination with the UTM parameters merged in, so a click only appends its click id
+    target_url: str = Field(max_length=4096)
+    channel: str | None = Field(default=None, max_length=30)
+    disabled: bool = False
+    created_at: datetime
+
+
+class Code(SQLModel, table=True):
+    __tablename__ = "code"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)  # upper case
+    enrolment_id: int = Field(foreign_key="enrolment.id", index=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    creator_id: int = Field(foreign_key="creator.id", index=True)
+    discount_type: str | None = Field(default=None, max_length=10)  # percent | fixed
+    discount_value: str | None = Field(default=None, max_length=20)  # decimal string
+    stripe_promotion_code: str | None = Field(default=None, max_length=100, unique=True)
+    created_at: datetime
+
+
+class Click(SQLModel, table=True):
+    __tablename__ = "click"
+    __table_args__ = (
+        Index("ix_click_campaign_day", "campaign_id", "day"),
+        Index("ix_click_link_day_visitor", "link_id", "day", "visitor"),
+        Index("ix_click_created_at", "created_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    click_id: str = Field(max_length=32, unique=True)
+    link_id: int = Field(foreign_key="link.id")
+    campaign_id: int
+    creator_id: int = Field(index=True)
+    created_at: datetime  # stored in UTC
+    day: date  # UTC date of created_at, so grouping by day is plain SQL on every backend
+    visitor: str = Field(max_length=32)  # HMAC of IP + UA with a daily salt; never the IP
+    is_bot: bool = False
+    bot_reason: str | None = Field(default=None, max_length=20)
+    device: str = Field(max_length=10)  # mobile | tablet | pc | bot | other
+    browser: str = Field(max_length=50)
+    os: str = Field(max_length=50)
+    referrer_host: str | None = Field(default=None, max_length=255)

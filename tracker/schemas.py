@@ -1,0 +1,222 @@
+"""Input schemas: clean and validate API input into small values before anything is stored."""
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tracker import money
+from tracker.models import PLATFORMS
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
+HANDLE_RE = re.compile(r"^[a-z0-9._-]{1,100}$")
+# First path segments that belong to the service, never to a short link.
+RESERVED = frozenset(
+    "api webhooks dashboard login logout static healthz metrics admin assets favicon.ico "
+    "robots.txt docs help settings".split()
+)
+
+
+def absolute_url(value):
+    """Return an absolute http(s) URL or raise ValueError."""
+    value = str(value).strip()
+    if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("must not contain spaces or control characters (percent-encode them)")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http:// or https:// URL")
+    if len(value) > 2048:
+        raise ValueError("must be at most 2048 characters")
+    return value
+
+
+def slug_value(value):
+    """Return a lower-case slug that is not reserved, or raise ValueError."""
+    value = str(value).strip().lower()
+    if not SLUG_RE.match(value):
+        raise ValueError("use 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+    if value in RESERVED:
+        raise ValueError(f"'{value}' is reserved")
+    return value
+
+
+def decimal_value(value, low=None, high=None):
+    """Parse a decimal string (not a float) within bounds."""
+    try:
+        amount = money.to_decimal(value)
+    except money.MoneyError as err:
+        raise ValueError(str(err)) from None
+    if low is not None and amount < low:
+        raise ValueError(f"must be at least {low}")
+    if high is not None and amount > high:
+        raise ValueError(f"must be at most {high}")
+    return amount
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class CreatorIn(Strict):
+    handle: str
+    name: str = Field(min_length=1, max_length=200)
+    platform: Literal[PLATFORMS]
+    followers: int = Field(ge=0, le=10**10, strict=True)
+    email: str | None = Field(default=None, max_length=254)
+    engagement_rate: Decimal | None = None
+    niche: str | None = Field(default=None, max_length=100)
+
+    @field_validator("handle", mode="before")
+    @classmethod
+    def _handle(cls, v):
+        v = str(v).strip().lstrip("@").lower()
+        if not HANDLE_RE.match(v):
+            raise ValueError("use letters, digits, '.', '_' or '-' (1-100), optionally after '@'")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v):
+        if v and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", v):
+            raise ValueError("is not an email address")
+        return v or None
+
+    @field_validator("engagement_rate", mode="before")
+    @classmethod
+    def _rate(cls, v):
+        return None if v is None else decimal_value(v, 0, 1)
+
+
+class CreatorPatch(CreatorIn):
+    handle: str | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    platform: Literal[PLATFORMS] | None = None
+    followers: int | None = Field(default=None, ge=0, le=10**10, strict=True)
+
+
+class CampaignIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str | None = None
+    destination_url: str
+    currency: str = "USD"
+    attribution_window_days: int = Field(default=30, ge=1, le=365, strict=True)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    utm_medium: str = Field(default="influencer", min_length=1, max_length=100)
+    utm_campaign: str | None = Field(default=None, min_length=1, max_length=100)
+
+    _slug = field_validator("slug")(lambda v: None if v is None else slug_value(v))
+    _url = field_validator("destination_url")(lambda v: absolute_url(v))
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v):
+        try:
+            return money.currency_code(v)
+        except money.MoneyError as err:
+            raise ValueError(str(err)) from None
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on: must not be before starts_on")
+        return self
+
+
+class CampaignPatch(CampaignIn):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    destination_url: str | None = None
+    currency: str | None = None
+    attribution_window_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+    utm_medium: str | None = Field(default=None, min_length=1, max_length=100)
+
+    _url = field_validator("destination_url")(lambda v: None if v is None else absolute_url(v))
+
+
+class Discount(Strict):
+    type: Literal["percent", "fixed"]
+    value: Decimal
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _value(cls, v):
+        return decimal_value(v, Decimal("0.01"), Decimal("1000000"))
+
+    @model_validator(mode="after")
+    def _percent(self):
+        if self.type == "percent" and self.value > 100:
+            raise ValueError("value: a percent discount is at most 100")
+        return self
+
+
+def code_value(v):
+    """Upper-case a discount code and check its shape."""
+    v = str(v).strip().upper()
+    if not CODE_RE.match(v):
+        raise ValueError("use 2-40 letters, digits, '-' or '_'")
+    return v
+
+
+class CodeFields(Strict):
+    code: str | None = None
+    discount: Discount | None = None
+    _code = field_validator("code")(lambda v: None if v is None else code_value(v))
+
+
+class EnrolIn(CodeFields):
+    creator: str
+    fee: Decimal = Decimal(0)
+    product_cost: Decimal = Decimal(0)
+    commission_rate: Decimal = Decimal(0)
+
+    _creator = field_validator("creator")(lambda v: v.lstrip("@").lower())
+
+    @field_validator("fee", "product_cost", mode="before")
+    @classmethod
+    def _money(cls, v):
+        return decimal_value(v, 0, Decimal("100000000"))
+
+    @field_validator("commission_rate", mode="before")
+    @classmethod
+    def _rate(cls, v):
+        rate = decimal_value(v, 0, 1)
+        if rate.scaleb(4) != rate.scaleb(4).to_integral_value():
+            raise ValueError("at most 4 decimal places (0.1234)")
+        return rate
+
+
+class LinkIn(Strict):
+    campaign: str
+    creator: str
+    destination_url: str | None = None
+    channel: str | None = Field(default=None, max_length=30, pattern=r"^[a-z0-9_-]+$")
+    slug: str | None = None
+
+    _slug = field_validator("slug")(lambda v: None if v is None else slug_value(v))
+    _url = field_validator("destination_url")(lambda v: None if v is None else absolute_url(v))
+    _creator = field_validator("creator")(lambda v: v.lstrip("@").lower())
+
+
+class LinkPatch(Strict):
+    destination_url: str | None = None
+    channel: str | None = Field(default=None, max_length=30, pattern=r"^[a-z0-9_-]+$")
+    disabled: bool | None = None
+
+    _url = field_validator("destination_url")(lambda v: None if v is None else absolute_url(v))
+
+
+class CodeIn(CodeFields):
+    campaign: str
+    creator: str
+    stripe_promotion_code: str | None = Field(default=None, max_length=100)
+
+    _creator = field_validator("creator")(lambda v: v.lstrip("@").lower())
+
+
+class CodePatch(Strict):
+    stripe_promotion_code: str | None = Field(default=None, max_length=100)
+    discount: Discount | None = None
