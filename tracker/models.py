@@ -111,3 +111,44 @@ class Click(SQLModel, table=True):
     browser: str = Field(max_length=50)
     os: str = Field(max_length=50)
     referrer_host: str | None = Field(default=None, max_length=255)
+
+
+class Order(SQLModel, table=True):
+    """One store order, stored exactly once, with its attribution and money state.
+
+    Money is integer minor units of the order's own `currency`. Reports sum `amount_minor`,
+    `refunded_minor` and `commission_minor` only where `unconverted` is false (the order's
+    currency is its campaign's), and count orders whose `status` is not 'cancelled'.
+    """
+
+    __tablename__ = "orders"  # "order" is an SQL keyword
+    __table_args__ = (
+        UniqueConstraint("platform", "store", "external_id"),
+        Index("ix_orders_campaign_day", "campaign_id", "day"),
+        Index("ix_orders_creator_day", "creator_id", "day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)  # shopify | woocommerce | stripe | generic
+    store: str = Field(max_length=255)  # shop domain, site URL, Stripe account, or ""
+    external_id: str = Field(max_length=255)  # the platform's order id (Stripe: session id)
+    status: str = Field(max_length=20)  # paid | pending | cancelled
+    placed_at: datetime  # when the customer ordered, stored in UTC
+    day: date  # UTC date of placed_at
+    currency: str = Field(max_length=3)
+    amount_minor: int  # merchandise after discounts, without tax and shipping
+    refunded_minor: int = 0  # refunded so far, capped at amount_minor
+    commission_minor: int = 0  # rate x (amount - refunded), rounded to the minor unit
+    unconverted: bool = False  # currency differs from the campaign's: kept out of money totals
+    # attribution: method is code | click | utm | none; reason says why none matched
+    method: str = Field(default="none", max_length=10)
+    reason: str | None = Field(default=None, max_length=40)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    creator_id: int | None = Field(default=None, foreign_key="creator.id")
+    enrolment_id: int | None = Field(default=None, foreign_key="enrolment.id")
+    code: str | None = Field(default=None, max_length=64)
+    click_id: str | None = Field(default=None, max_length=64)
+    landing_url: str | None = Field(default=None, max_length=2048)
+    customer_hash: str | None = Field(default=None, max_length=64)
+    source_updated_at: datetime | None = None  # the platform's updated_at, to refuse stale payloads
+    created_at: datetime
+    updated_at: datetime
