@@ -152,3 +152,18 @@ class Order(SQLModel, table=True):
     source_updated_at: datetime | None = None  # the platform's updated_at, to refuse stale payloads
     created_at: datetime
     updated_at: datetime
+
+
+class User(SQLModel, table=True):
+    """A dashboard login. The password is kept only as a werkzeug scrypt hash."""
+
+    __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # lower case
+    password_hash: str = Field(max_length=255)
+    # consecutive failed logins and when the last one happened: the throttle works across
+    # processes and instances because it lives in the database
+    failed_logins: int = 0
+    last_failed_at: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime
