@@ -5,7 +5,6 @@ import enum
 import hashlib
 import hmac
 import os
-import re
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -33,26 +32,39 @@ class BotReason(enum.StrEnum):
 
 
 # What ua-parser and user-agents do not know: link-preview fetchers and HTTP libraries.
-PREVIEW_RE = re.compile(
-    r"facebookexternalhit|facebookcatalog|facebot|meta-externalagent|meta-externalfetcher"
-    r"|^whatsapp|slackbot|slack-imgproxy|telegrambot|discordbot|twitterbot|linkedinbot"
-    r"|pinterestbot|applebot|skypeuripreview|redditbot|embedly|iframely|vkshare"
-    r"|snap url preview|bitlybot|google-pagerenderer|quora link preview|outbrain"
-    r"|cardyb|microsoftpreview|yahoo! slurp",
-    re.IGNORECASE,
-)
-LIBRARY_RE = re.compile(
-    r"^(curl|wget|python-requests|python-urllib|python-httpx|aiohttp|go-http-client|okhttp"
-    r"|axios|node-fetch|undici|java/|apache-httpclient|libwww-perl|lwp-|php|guzzlehttp"
-    r"|ruby|faraday|httpie|postmanruntime|insomnia|powershell|dart:io|rest-client|scrapy"
-    r"|http\.rb|got |reqwest|winhttp|jakarta)",
-    re.IGNORECASE,
-)
-CRAWLER_RE = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|headlesschrome|phantomjs|lighthouse|pingdom|uptime"
-    r"|monitor|preview|scanner|validator|feedfetcher|archiver",
-    re.IGNORECASE,
-)
+# Plain substrings of the lower-cased UA: a long regex alternation costs ~20 us per UA.
+PREVIEW_MARKERS = (
+    "facebookexternalhit", "facebookcatalog", "facebot", "meta-externalagent",
+    "meta-externalfetcher", "slackbot", "slack-imgproxy", "telegrambot", "discordbot",
+    "twitterbot", "linkedinbot", "pinterestbot", "applebot", "skypeuripreview", "redditbot",
+    "embedly", "iframely", "vkshare", "snap url preview", "bitlybot", "google-pagerenderer",
+    "quora link preview", "cardyb", "microsoftpreview", "yahoo! slurp",
+)  # fmt: skip
+PREVIEW_PREFIXES = ("whatsapp",)  # WhatsApp's in-app browser is a normal browser UA
+LIBRARY_PREFIXES = (
+    "curl", "wget", "python-requests", "python-urllib", "python-httpx", "aiohttp",
+    "go-http-client", "okhttp", "axios", "node-fetch", "undici", "java/", "apache-httpclient",
+    "libwww-perl", "lwp-", "php", "guzzlehttp", "ruby", "faraday", "httpie", "postmanruntime",
+    "insomnia", "powershell", "dart:io", "rest-client", "scrapy", "http.rb", "got ",
+    "reqwest", "winhttp", "jakarta",
+)  # fmt: skip
+CRAWLER_MARKERS = (
+    "bot/", "bot;", "bot)", "bot ", "crawl", "spider", "slurp", "headlesschrome", "phantomjs",
+    "lighthouse", "pingdom", "uptime", "preview", "scanner", "validator", "feedfetcher",
+    "archiver",
+)  # fmt: skip
+
+
+def bot_reason(ua, known_spider):
+    """Why a user agent is not a human's browser, or None."""
+    low = ua.lower()
+    if any(m in low for m in PREVIEW_MARKERS) or low.startswith(PREVIEW_PREFIXES):
+        return BotReason.PREVIEW
+    if low.startswith(LIBRARY_PREFIXES):
+        return BotReason.HTTP_LIBRARY
+    if known_spider or low.endswith("bot") or any(m in low for m in CRAWLER_MARKERS):
+        return BotReason.CRAWLER
+    return None
 
 
 @lru_cache(maxsize=20_000)
@@ -71,13 +83,7 @@ def classify(ua):
     )
     part = parsed.device
     agent.device = parse_device(*(part and (part.family, part.brand, part.model) or ("Other",) * 3))
-    reason = None
-    if PREVIEW_RE.search(ua):
-        reason = BotReason.PREVIEW
-    elif LIBRARY_RE.match(ua):
-        reason = BotReason.HTTP_LIBRARY
-    elif agent.is_bot or CRAWLER_RE.search(ua):
-        reason = BotReason.CRAWLER
+    reason = bot_reason(ua, agent.is_bot)
     if reason:
         device = "bot"
     elif agent.is_tablet:

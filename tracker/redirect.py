@@ -10,7 +10,6 @@ import fcntl
 import logging
 import os
 import threading
-from collections import deque
 
 from sqlalchemy import bindparam, select
 
@@ -20,6 +19,8 @@ from tracker.schemas import RESERVED
 
 log = logging.getLogger("tracker.redirect")
 
+COLUMNS = [c.name for c in Click.__table__.columns if c.name != "id"]
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DATETIME in SQLite
 MAX_BUFFERED = 200_000  # clicks kept in memory while the database is unreachable
 COMMIT_WAIT = 2.0  # seconds a follower waits for the commit before being sent on anyway
 
@@ -84,105 +85,135 @@ class LinkLookup:
 
 
 class ClickWriter:
-    """Group commit: requests queue their click and wait until a transaction holding it commits.
+    """Group commit without a writer thread: a click is written before its 302 is sent.
 
-    A 302 therefore normally leaves its click committed (a crash loses none), while one
-    transaction serves every click that arrived during the previous one. If the database is
-    unreachable, clicks stay queued in memory (bounded), followers are redirected anyway, and
-    the rows are written when the database answers again.
+    Each request queues its click, then takes the process's write lock; whoever holds it
+    writes everything queued in one transaction, so a waiting request usually finds its click
+    already committed by the one before. An answered 302 thus has its click committed (a crash
+    loses none) at a fraction of a commit per click. If the database fails, clicks stay queued
+    in memory (bounded), followers are redirected at once, and a retry thread writes the queue
+    when the database answers again.
     """
 
     def __init__(self, engine, lock_path=None):
         self.engine = engine
-        self.insert = Click.__table__.insert()
+        compiled = Click.__table__.insert().compile(dialect=engine.dialect, column_keys=COLUMNS)
+        self.sql = str(compiled)
+        self.keys = compiled.positiontup if compiled.positional else None
+        self.sqlite = engine.dialect.name == "sqlite"
         self.lock_path = lock_path
-        self.cond = threading.Condition()
-        self.queue = deque()
-        self.queued = self.committed = self.dropped = 0
-        self.healthy = True
-        self.closing = False
-        self.thread = None
-        self.pid = None
+        self.mutex = threading.Lock()  # guards the queue and counters, held only briefly
+        self.write_lock = threading.Lock()  # one writer per process
+        self.queue = []
+        self.queued = self.done = self.dropped = 0  # done: written or dropped, in queue order
+        self.down = False
+        self.conn = self.lock_file = None
+        self.pid = os.getpid()
 
     def submit(self, row):
-        """Queue a click and wait (bounded) until it is committed."""
-        with self.cond:
-            self._ensure_thread()
+        """Queue a click and return once it is committed (or the database is known down)."""
+        with self.mutex:
+            self._after_fork()
             if len(self.queue) >= MAX_BUFFERED:
-                self.queue.popleft()
+                del self.queue[0]
                 self.dropped += 1
+                self.done += 1
                 log.error("click buffer full: dropped the oldest click (%d so far)", self.dropped)
             self.queue.append(row)
             self.queued += 1
             ticket = self.queued
-            self.cond.notify_all()
-            if self.healthy:
-                self.cond.wait_for(lambda: self.committed >= ticket or not self.healthy, COMMIT_WAIT)
-
-    def _ensure_thread(self):
-        # Started lazily so that each forked server worker gets its own writer thread.
-        if self.thread is None or self.pid != os.getpid():
-            if self.thread is not None:
-                self.queue.clear()  # a forked child: the parent writes its own queue
-            self.pid = os.getpid()
-            self.thread = threading.Thread(target=self._run, name="click-writer", daemon=True)
-            self.thread.start()
-
-    def _run(self):
-        while True:
-            with self.cond:
-                self.cond.wait_for(lambda: self.queue or self.closing)
-                if not self.queue:
-                    return
-                batch = list(self.queue)
-                self.queue.clear()
-            ok = self._write(batch)
-            with self.cond:
-                if ok:
-                    self.committed += len(batch)
-                    if not self.healthy:
-                        log.warning("database back: wrote %d buffered clicks", len(batch))
-                    self.healthy = True
-                else:
-                    self.queue.extendleft(reversed(batch))
-                    self.healthy = False
-                self.cond.notify_all()
-            if not ok:
-                with self.cond:  # back off before retrying; close() cuts the wait short
-                    if self.cond.wait_for(lambda: self.closing, 0.5):
-                        return
-
-    def _write(self, batch):
-        lock = open(self.lock_path, "a") if self.lock_path else None  # noqa: SIM115
+        if self.down or not self.write_lock.acquire(timeout=COMMIT_WAIT):
+            return
         try:
-            if lock:
-                # SQLite: one writer at a time across processes, without busy-handler sleeps.
-                fcntl.flock(lock, fcntl.LOCK_EX)
-            with self.engine.begin() as conn:
-                conn.execute(self.insert, batch)
+            if self.done < ticket:
+                self._flush()
+        finally:
+            self.write_lock.release()
+
+    def _after_fork(self):
+        # A forked server worker must not reuse the parent's connection or queue.
+        if self.pid != os.getpid():
+            self.pid, self.conn, self.lock_file, self.queue = os.getpid(), None, None, []
+
+    def _flush(self):
+        """Write the whole queue in one transaction; caller holds write_lock."""
+        with self.mutex:
+            batch, self.queue = self.queue, []
+        if not batch:
             return True
+        try:
+            self._write(batch)
         except Exception:
             log.warning("could not write %d clicks; keeping them queued", len(batch), exc_info=True)
+            self._drop_connection()
+            with self.mutex:
+                self.queue[:0] = batch
+                if not self.down:
+                    self.down = True
+                    threading.Thread(target=self._retry, name="click-retry", daemon=True).start()
             return False
+        with self.mutex:
+            self.done += len(batch)
+        return True
+
+    def _params(self, row):
+        if self.sqlite:
+            # Explicit dialect switch: the raw sqlite3 driver gets the text forms SQLAlchemy
+            # itself stores (UTC without offset, ISO date, 0/1); psycopg takes the objects.
+            row = dict(row, created_at=row["created_at"].strftime(SQLITE_DATETIME),
+                       day=row["day"].isoformat(), is_bot=int(row["is_bot"]))  # fmt: skip
+        return tuple(row[k] for k in self.keys) if self.keys else row
+
+    def _write(self, batch):
+        if self.conn is None:
+            self.conn = self.engine.raw_connection()
+        if self.lock_path and self.lock_file is None:
+            self.lock_file = open(self.lock_path, "a")  # noqa: SIM115  (kept open per process)
+        if self.lock_file:
+            # SQLite: one writer at a time across processes, without busy-handler sleeps.
+            fcntl.flock(self.lock_file, fcntl.LOCK_EX)
+        try:
+            cursor = self.conn.cursor()
+            cursor.executemany(self.sql, [self._params(row) for row in batch])
+            cursor.close()
+            self.conn.commit()
+        except Exception:
+            self.conn.rollback()
+            raise
         finally:
-            if lock:
-                lock.close()
+            if self.lock_file:
+                fcntl.flock(self.lock_file, fcntl.LOCK_UN)
+
+    def _drop_connection(self):
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+            except Exception:  # already broken; nothing more to release
+                pass
+
+    def _retry(self):
+        stop = threading.Event()
+        while not stop.wait(0.5):
+            with self.write_lock:
+                if self._flush():
+                    log.warning("database back: buffered clicks written")
+                    self.down = False
+                    return
 
     def stats(self):
         """Counters for health checks and logs."""
-        with self.cond:
+        with self.mutex:
             return {"clicks_buffered": len(self.queue), "clicks_dropped": self.dropped}
 
-    def close(self, timeout=10.0):
-        """Write what is queued (as long as the database answers) and stop the thread."""
-        with self.cond:
-            if self.thread is None or self.pid != os.getpid():
-                return
-            self.closing = True
-            self.cond.notify_all()
-        self.thread.join(timeout)
-        if self.queue:
-            log.error("shutting down with %d clicks unwritten", len(self.queue))
+    def close(self):
+        """Write what is still queued (if the database answers) and release the connection."""
+        if self.pid != os.getpid():
+            return
+        with self.write_lock:
+            if self.queue and not self._flush():
+                log.error("shutting down with %d clicks unwritten", len(self.queue))
+            self._drop_connection()
 
 
 class Redirector:
