@@ -98,6 +98,25 @@ def serve(host, port, workers, threads):
     run(_factory, host=host, port=port, workers=workers, threads=threads)
 
 
+@main.command("purge")
+@click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="delete clicks made before this UTC date (YYYY-MM-DD)")  # fmt: skip
+def purge(before):
+    """Delete click rows older than a date, in batches; orders are kept."""
+    from tracker.retention import purge_clicks
+
+    done = 0
+
+    def progress(n):
+        nonlocal done
+        done += n
+        click.echo(f"  {done} deleted...", err=True)
+
+    engine = current_app.extensions["tracker.engine"]
+    count = purge_clicks(engine, before=before.date(), progress=progress)
+    click.echo(f"deleted {count} clicks made before {before.date().isoformat()}")
+
+
 def run():
     """Entry point that turns configuration errors into a message and exit code 2."""
     try:
