@@ -85,3 +85,35 @@ def enrolled(api):
     api.creator("maya")
     api.campaign()
     return api.enrol("glow-serum-launch", "maya", discount={"type": "percent", "value": "15"})
+
+
+@pytest.fixture
+def make_app(app):
+    """Build another app on the same database with extra config (tiers, proxies, base URL)."""
+    made = []
+
+    def build(**config):
+        other = create_app({"TESTING": True, "DATABASE_URL": app.config["DATABASE_URL"], **config})
+        made.append(other)
+        return other
+
+    yield build
+    for other in made:
+        other.extensions["tracker.redirector"].writer.close()
+        other.extensions["tracker.engine"].dispose()
+
+
+@pytest.fixture
+def clicks(session):
+    """Read every stored click as a dict, oldest first."""
+    from sqlalchemy import select as core_select
+
+    from tracker.models import Click
+
+    def read():
+        result = session.connection().execute(core_select(Click.__table__).order_by(Click.id))
+        rows = [dict(r._mapping) for r in result]
+        session.rollback()  # end the read so the next one sees clicks committed since
+        return rows
+
+    return read

@@ -1,6 +1,7 @@
 """Blueprint for programs: the JSON API under /api/v1."""
 
 import io
+from decimal import Decimal
 
 import segno
 from flask import Blueprint, Response, current_app, request
@@ -35,8 +36,10 @@ def parse(schema):
         first = err.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
         field = ".".join(str(p) for p in first["loc"]) or None
-        if field is None and ": " in message:
-            field, message = message.split(": ", 1)
+        # A model-level check names its field as "field: message"; nest it under the model's.
+        sub, sep, rest = message.partition(": ")
+        if first["type"] == "value_error" and sep and sub.isidentifier():
+            field, message = (f"{field}.{sub}" if field else sub), rest
         if first["type"] == "extra_forbidden":
             message = "is not a known field"
         raise Invalid(f"{field}: {message}" if field else message, field) from None
@@ -112,7 +115,7 @@ def enrolment_json(session, enrolment, link=None, code=None):
         "campaign": campaign_json(campaign),
         "fee": money.format_minor(enrolment.fee_minor, cur),
         "product_cost": money.format_minor(enrolment.product_cost_minor, cur),
-        "commission_rate": f"{enrolment.commission_bp / 10000:.4f}",
+        "commission_rate": f"{Decimal(enrolment.commission_bp).scaleb(-4):.4f}",
         "currency": cur,
         "link": link and link_json(link, campaign.slug, creator.handle),
         "code": code and code_json(code, campaign.slug, creator.handle),

@@ -2,10 +2,10 @@
 
 import re
 import secrets
+import unicodedata
 from datetime import UTC, datetime
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -107,7 +107,8 @@ def get_campaign(session, slug):
 
 def slugify(text):
     """Make a URL slug out of a name."""
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:50].strip("-")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()  # é -> e
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50].strip("-")
     return slug or "campaign"
 
 
@@ -136,6 +137,7 @@ def create_campaign(session, *, data):
 def update_campaign(session, campaign, *, changes):
     """Apply a validated CampaignPatch; re-derive link UTMs when they depend on it."""
     fields = changes.model_dump(exclude_unset=True)
+    old_destination = campaign.destination_url
     if fields.get("slug") and fields["slug"] != campaign.slug:
         if session.exec(select(Campaign.id).where(Campaign.slug == fields["slug"])).first():
             raise Conflict(f"a campaign with slug '{fields['slug']}' exists", "slug")
@@ -146,7 +148,16 @@ def update_campaign(session, campaign, *, changes):
         raise Invalid("must not be before starts_on", "ends_on")
     campaign.updated_at = utcnow()
     session.add(campaign)
-    if {"utm_medium", "utm_campaign"} & fields.keys():
+    if campaign.destination_url != old_destination:
+        # Links issued with the campaign's destination follow it; links given their own keep it.
+        for link in session.exec(
+            select(Link).where(
+                Link.campaign_id == campaign.id, Link.destination_url == old_destination
+            )
+        ).all():
+            link.destination_url = campaign.destination_url
+            session.add(link)
+    if {"utm_medium", "utm_campaign", "destination_url"} & fields.keys():
         _refresh_targets(session, Link.campaign_id == campaign.id)
     _commit(session, "slug already taken", "slug")
     return campaign
@@ -179,11 +190,9 @@ def enrol(session, *, campaign, data):
         raise Conflict(f"'{creator.handle}' is already enrolled in '{campaign.slug}'", "creator")
     if data.code and _code_taken(session, data.code):
         raise Conflict(f"code '{data.code}' is taken", "code")
-    try:
-        fee = money.to_minor(data.fee, campaign.currency)
-        product_cost = money.to_minor(data.product_cost, campaign.currency)
-    except money.MoneyError as err:
-        raise Invalid(str(err), "fee") from None
+    fee = _minor(data.fee, campaign.currency, "fee")
+    product_cost = _minor(data.product_cost, campaign.currency, "product_cost")
+    _check_discount(data.discount, campaign.currency)
     enrolment = Enrolment(
         campaign_id=campaign.id,
         creator_id=creator.id,
@@ -198,6 +207,19 @@ def enrol(session, *, campaign, data):
     code = _new_code(session, enrolment, creator, code=data.code, discount=data.discount)
     _commit(session, "enrolment, link or code already exists", "creator")
     return enrolment, link, code
+
+
+def _minor(amount, currency, field):
+    try:
+        return money.to_minor(amount, currency)
+    except money.MoneyError as err:
+        raise Invalid(f"{field}: {err}", field) from None
+
+
+def _check_discount(discount, currency):
+    # A fixed discount is an amount of the campaign's currency: no sub-cent values.
+    if discount is not None and discount.type == "fixed":
+        _minor(discount.value, currency, "discount.value")
 
 
 def create_link(session, *, data):
@@ -222,7 +244,8 @@ def update_link(session, link, *, changes):
         if value is not None or name == "channel":
             setattr(link, name, value)
     if fields.get("destination_url"):
-        campaign, creator = session.get(Campaign, link.campaign_id), session.get(Creator, link.creator_id)
+        campaign = session.get(Campaign, link.campaign_id)
+        creator = session.get(Creator, link.creator_id)
         link.target_url = tracked_url(link.destination_url, campaign, creator)
     session.add(link)
     session.commit()
@@ -237,6 +260,7 @@ def create_code(session, *, data):
     if data.code and _code_taken(session, data.code):
         raise Conflict(f"code '{data.code}' is taken", "code")
     _check_promotion_code(session, data.stripe_promotion_code)
+    _check_discount(data.discount, campaign.currency)
     code = _new_code(session, enrolment, creator, code=data.code, discount=data.discount)
     code.stripe_promotion_code = data.stripe_promotion_code
     _commit(session, "code or promotion code already taken", "code")
@@ -251,6 +275,7 @@ def update_code(session, code, *, changes):
             _check_promotion_code(session, fields["stripe_promotion_code"])
         code.stripe_promotion_code = fields["stripe_promotion_code"]
     if "discount" in fields:
+        _check_discount(changes.discount, session.get(Campaign, code.campaign_id).currency)
         code.discount_type, code.discount_value = _discount_fields(changes.discount)
     session.add(code)
     _commit(session, "promotion code already mapped", "stripe_promotion_code")
@@ -292,7 +317,8 @@ def _new_code(session, enrolment, creator, *, code, discount):
 def generate_code(session, handle, discount):
     """A readable code from the handle (MAYA15), suffixed -2, -3... when taken."""
     stem = re.sub(r"[^A-Z0-9]", "", handle.upper())[:16] or "CODE"
-    if discount is not None and discount.type == "percent" and discount.value == int(discount.value):
+    percent = discount is not None and discount.type == "percent"
+    if percent and discount.value == int(discount.value):
         stem += str(int(discount.value))
     if len(stem) < 2:
         stem += "X"
@@ -324,7 +350,9 @@ def generate_slug(session, length=7):
     """An unused random slug that is easy to type."""
     while True:
         slug = "".join(secrets.choice(SLUG_ALPHABET) for _ in range(length))
-        if not session.exec(select(Link.id).where(func.lower(Link.slug) == slug)).first():
+        if slug in RESERVED:  # e.g. "metrics" is 7 letters of the alphabet
+            continue
+        if not session.exec(select(Link.id).where(Link.slug == slug)).first():
             return slug
 
 
@@ -337,8 +365,13 @@ def tracked_url(destination, campaign, creator):
         "utm_campaign": campaign.utm_campaign,
         "utm_content": creator.handle,
     }
-    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in utm]
-    return urlunsplit(parts._replace(query=urlencode(kept + list(utm.items()))))
+    # The destination's own parameters are kept byte for byte (decoding and re-encoding them
+    # would alter values the shop relies on, e.g. a non-UTF-8 %E9 or a bare `?preview`).
+    kept = [
+        p for p in parts.query.split("&")
+        if p and unquote_plus(p.partition("=")[0]) not in utm
+    ]  # fmt: skip
+    return urlunsplit(parts._replace(query="&".join([*kept, urlencode(utm)])))
 
 
 def _refresh_targets(session, condition):

@@ -61,6 +61,17 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def not_null(*names):
+    """A validator for PATCH schemas: a field that may be left out may not be sent as null."""
+
+    def check(v):
+        if v is None:
+            raise ValueError("must not be null (leave the field out to keep its value)")
+        return v
+
+    return field_validator(*names, mode="before")(check)
+
+
 class CreatorIn(Strict):
     handle: str
     name: str = Field(min_length=1, max_length=200)
@@ -73,7 +84,9 @@ class CreatorIn(Strict):
     @field_validator("handle", mode="before")
     @classmethod
     def _handle(cls, v):
-        v = str(v).strip().lstrip("@").lower()
+        if not isinstance(v, str):
+            raise ValueError("must be a string")
+        v = v.strip().lstrip("@").lower()
         if not HANDLE_RE.match(v):
             raise ValueError("use letters, digits, '.', '_' or '-' (1-100), optionally after '@'")
         return v
@@ -85,9 +98,17 @@ class CreatorIn(Strict):
             raise ValueError("is not an email address")
         return v or None
 
+    # A platform name is not case-sensitive: "TikTok" is tiktok.
+    _platform = field_validator("platform", mode="before")(
+        lambda v: v.strip().lower() if isinstance(v, str) else v
+    )
+
     @field_validator("engagement_rate", mode="before")
     @classmethod
     def _rate(cls, v):
+        # A ratio, not money: a JSON number such as 0.042 is fine here.
+        if isinstance(v, float):
+            v = repr(v)
         return None if v is None else decimal_value(v, 0, 1)
 
 
@@ -96,6 +117,8 @@ class CreatorPatch(CreatorIn):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     platform: Literal[PLATFORMS] | None = None
     followers: int | None = Field(default=None, ge=0, le=10**10, strict=True)
+
+    _required = not_null("handle", "name", "platform", "followers")
 
 
 class CampaignIn(Strict):
@@ -135,6 +158,10 @@ class CampaignPatch(CampaignIn):
     utm_medium: str | None = Field(default=None, min_length=1, max_length=100)
 
     _url = field_validator("destination_url")(lambda v: None if v is None else absolute_url(v))
+    _required = not_null(
+        "name", "slug", "destination_url", "currency", "attribution_window_days", "utm_medium",
+        "utm_campaign",
+    )
 
 
 class Discount(Strict):
@@ -207,6 +234,7 @@ class LinkPatch(Strict):
     disabled: bool | None = None
 
     _url = field_validator("destination_url")(lambda v: None if v is None else absolute_url(v))
+    _required = not_null("destination_url", "disabled")
 
 
 class CodeIn(CodeFields):
