@@ -52,7 +52,8 @@ def load(instance_path, test_config=None):
         if not (cfg["DEBUG"] or cfg["TESTING"]):
             raise ConfigError(
                 "TRACKER_SECRET_KEY is not set. Generate one with\n"
-                "  export TRACKER_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+                "  export TRACKER_SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_hex(32))')\n"
                 "(./scripts/run does this for you and keeps it in instance/secret_key)."
             )
         cfg["SECRET_KEY"] = DEV_SECRET

@@ -53,7 +53,9 @@ def existing_handles(session, items):
     for start in range(0, len(handles), 500):
         chunk = handles[start : start + 500]
         taken.update(session.exec(select(Creator.handle).where(Creator.handle.in_(chunk))).all())
-    return [(line, f"handle: '{i.handle}' exists already") for line, i in items if i.handle in taken]
+    return [
+        (line, f"handle: '{i.handle}' exists already") for line, i in items if i.handle in taken
+    ]
 
 
 def import_creators(session, *, items, progress=None):
