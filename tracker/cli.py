@@ -76,6 +76,32 @@ def import_creators(path):
     click.echo(f"imported {count} creators")
 
 
+@main.command("create-user")
+@click.argument("email")
+@click.option("--reset", is_flag=True, help="set a new password for an existing login")
+def create_user(email, reset):
+    """Create a dashboard login; the password is read from stdin or prompted for."""
+    from tracker import users
+    from tracker.errors import ApiError
+
+    if sys.stdin.isatty():
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with session() as s:
+        user = users.find_user(s, email) if reset else None
+        if reset and user is None:
+            raise click.ClickException(f"no login for '{email}'; leave out --reset to create it")
+        try:
+            if reset:
+                users.set_password(s, user, password=password)
+            else:
+                user = users.create_user(s, email=email, password=password)
+        except ApiError as err:
+            raise click.ClickException(f"{err.field}: {err.message}") from None
+        click.echo(f"login '{user.email}' {'updated' if reset else 'created'}")
+
+
 @main.command("serve")
 @click.option("--host", default=lambda: os.environ.get("TRACKER_HOST", "127.0.0.1"))
 @click.option("--port", type=int, default=lambda: int(os.environ.get("TRACKER_PORT", "5000")))
@@ -88,11 +114,15 @@ def serve(host, port, workers, threads):
     from tracker.auth import create_api_key as create
     from tracker.models import ApiKey
     from tracker.server import serve as run
+    from tracker.users import create_first_admin
 
     with session() as s:
         if s.exec(select(func.count()).select_from(ApiKey)).one() == 0:
             _, plaintext = create(s, name="first key")
             click.echo(f"First start: created an API key (shown only now):\n  {plaintext}")
+        if admin := create_first_admin(s):
+            click.echo(f"First start: created the dashboard login {admin[0]}; its password "
+                       f"(shown only now; change it in the dashboard):\n  {admin[1]}")
     current_app.extensions["tracker.engine"].dispose()  # no connections shared with workers
     click.echo(f"tracker serving on http://{host}:{port}", err=True)
     run(_factory, host=host, port=port, workers=workers, threads=threads)

@@ -1,0 +1,161 @@
+"""Read-only dashboard pages: campaigns with their reports and charts, creators, orders.
+
+The numbers come from tracker.reports, the same functions the JSON API answers with.
+"""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app, flash, render_template, request
+from sqlmodel import select
+
+from tracker import campaigns as domain
+from tracker import charts, listings
+from tracker.api import base_url
+from tracker.db import get_session
+from tracker.models import Campaign
+
+MAX_CHART_DAYS = 400
+
+
+def report(kind, **filters):
+    """One report as the API gives it: {"rows", "totals", "currency", "from", "to"}."""
+    from tracker import reports
+
+    return reports.build(get_session(), kind, **filters)
+
+
+def date_range():
+    """(from, to) dates from the query string; a bad value is dropped with a message."""
+    found = []
+    for name in ("from", "to"):
+        text = request.args.get(name, "").strip()
+        try:
+            found.append(date.fromisoformat(text) if text else None)
+        except ValueError:
+            flash(f"'{text}' is not a date (YYYY-MM-DD); showing all time instead.", "error")
+            found.append(None)
+    start, end = found
+    if start and end and end < start:
+        flash("The range ends before it starts; the dates were swapped.", "error")
+        start, end = end, start
+    return start, end
+
+
+def presets(campaign, today):
+    """Quick ranges for the date picker: (label, from, to)."""
+    ranges = [("Last 7 days", today - timedelta(days=6), today),
+              ("Last 30 days", today - timedelta(days=29), today)]  # fmt: skip
+    if campaign.starts_on:
+        ranges.append(("Campaign dates", campaign.starts_on, campaign.ends_on or today))
+    return ranges + [("All time", None, None)]
+
+
+def index():
+    session = get_session()
+    rows = session.exec(select(Campaign).order_by(Campaign.created_at.desc())).all()
+    numbers = {r["campaign"]: r for r in report("campaigns")["rows"]} if rows else {}
+    counts = {c.id: listings.enrolled_count(session, c.id) for c in rows}
+    return render_template("dashboard/index.html", campaigns=rows, numbers=numbers, counts=counts)
+
+
+def daily_svg(rows, start, end):
+    """The clicks-and-orders chart over the range, or over the days that have data."""
+    days = sorted(date.fromisoformat(str(r["day"])) for r in rows)
+    start = start or (days[0] if days else None)
+    end = end or (days[-1] if days else None)
+    if start is None or end is None:
+        return charts.daily_chart([])
+    start = max(start, end - timedelta(days=MAX_CHART_DAYS - 1))
+    return charts.daily_chart(charts.fill_days(rows, start, end))
+
+
+def ranked(rows, key, label):
+    """(label, value) pairs for a bar chart: highest first, undefined values last."""
+    pairs = [(r[label], r.get(key)) for r in rows]
+    return sorted(pairs, key=lambda p: (p[1] is None, -Decimal(p[1] or 0)))
+
+
+def _bars(pairs, title, places=1):
+    return charts.bar_chart(pairs, title=title, fmt=lambda v: f"{Decimal(v) * 100:,.{places}f}%")
+
+
+def campaign(slug):
+    found = domain.get_campaign(get_session(), slug)
+    start, end = date_range()
+    filters = {"campaign": found.slug, "start": start, "end": end}
+    creators, tiers, daily = (report(k, **filters) for k in ("creators", "tiers", "daily"))
+    chart = {
+        "daily": daily_svg(daily["rows"], start, end),
+        "roi_creator": _bars(ranked(creators["rows"], "roi", "creator"), "ROI by creator"),
+        "conv_creator": _bars(ranked(creators["rows"], "conversion_rate", "creator"),
+                              "Conversion by creator", places=2),
+        "roi_tier": _bars([(r["tier"], r.get("roi")) for r in tiers["rows"]], "ROI by tier"),
+        "conv_tier": _bars([(r["tier"], r.get("conversion_rate")) for r in tiers["rows"]],
+                           "Conversion by tier", places=2),
+    }  # fmt: skip
+    today = date.today()
+    return render_template(
+        "dashboard/campaign.html", campaign=found, creators=creators, tiers=tiers,
+        daily=daily, charts=chart, start=start, end=end, presets=presets(found, today),
+        enrolled=listings.enrolled_count(get_session(), found.id),
+    )  # fmt: skip
+
+
+def creators():
+    search, page = request.args.get("q", "").strip(), _page()
+    rows, total = listings.creators_page(get_session(), search=search, page=page)
+    bands = current_app.config["TIER_BANDS"]
+    tiers = {c.id: domain.tier_of(c.followers, bands) for c in rows}
+    return render_template("dashboard/creators.html", creators=rows, total=total, page=page,
+                           size=listings.PAGE, search=search, tiers=tiers)  # fmt: skip
+
+
+def creator(handle):
+    session = get_session()
+    found = domain.get_creator(session, handle)
+    enrolments = listings.enrolments_of(session, found)
+    numbers = {}
+    for _, camp, _, _ in enrolments:  # one row per campaign: currencies are never added up
+        rows = report("creators", campaign=camp.slug, creator=found.handle)["rows"]
+        numbers[camp.slug] = rows[0] if rows else None
+    return render_template(
+        "dashboard/creator.html", creator=found, numbers=numbers,
+        tier=domain.tier_of(found.followers, current_app.config["TIER_BANDS"]),
+        enrolments=enrolments, orders=listings.orders_of(session, found),
+        base=base_url(),
+    )  # fmt: skip
+
+
+def enrolment(slug, handle):
+    session = get_session()
+    found, person = domain.get_campaign(session, slug), domain.get_creator(session, handle)
+    row = domain.get_enrolment(session, found, person)
+    links, codes = listings.links_and_codes(session, row)
+    return render_template("dashboard/enrolment.html", campaign=found, creator=person,
+                           enrolment=row, links=links, codes=codes, base=base_url())  # fmt: skip
+
+
+def unattributed():
+    page = _page()
+    rows, total = listings.unattributed(get_session(), page=page)
+    return render_template("dashboard/unattributed.html", orders=rows, total=total, page=page,
+                           size=listings.PAGE)  # fmt: skip
+
+
+def _page():
+    text = request.args.get("page", "1")
+    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
+
+
+def register(bp):
+    """Add the pages' routes to the dashboard blueprint."""
+    for rule, view in (
+        ("/dashboard/", index),
+        ("/dashboard/campaigns/<slug>", campaign),
+        ("/dashboard/creators", creators),
+        ("/dashboard/creators/<handle>", creator),
+        ("/dashboard/campaigns/<slug>/creators/<handle>", enrolment),
+        ("/dashboard/orders/unattributed", unattributed),
+    ):
+        bp.add_url_rule(rule, view_func=view, methods=["GET"])
