@@ -86,7 +86,11 @@ def _headers(response):
 
 @bp.context_processor
 def _template_globals():
-    return {"csrf_token": forms.csrf_token, "user": g.get("user")}
+    return {"user": g.get("user")}
+
+
+# A global, not a context variable: imported macros (macros.csrf) see globals only.
+bp.add_app_template_global(forms.csrf_token, "csrf_token")
 
 
 @bp.app_template_filter("money")

@@ -6,11 +6,11 @@ The numbers come from tracker.reports, the same functions the JSON API answers w
 from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app, flash, render_template, request
+from flask import Response, current_app, flash, render_template, request, stream_with_context
 from sqlmodel import select
 
 from tracker import campaigns as domain
-from tracker import charts, listings
+from tracker import charts, listings, report_views, reports
 from tracker.api import base_url
 from tracker.db import get_session
 from tracker.models import Campaign
@@ -20,8 +20,6 @@ MAX_CHART_DAYS = 400
 
 def report(kind, **filters):
     """One report as the API gives it: {"rows", "totals", "currency", "from", "to"}."""
-    from tracker import reports
-
     return reports.build(get_session(), kind, **filters)
 
 
@@ -143,6 +141,14 @@ def unattributed():
                            size=listings.PAGE)  # fmt: skip
 
 
+def report_csv(kind):
+    """A report table as CSV: the API's own export, behind the dashboard login."""
+    query = report_views.parse_query(kind, request.args)
+    name, chunks = reports.export_csv(get_session(), query)  # filters checked before streaming
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(stream_with_context(chunks), mimetype="text/csv", headers=disposition)
+
+
 def _page():
     text = request.args.get("page", "1")
     return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
@@ -157,5 +163,6 @@ def register(bp):
         ("/dashboard/creators/<handle>", creator),
         ("/dashboard/campaigns/<slug>/creators/<handle>", enrolment),
         ("/dashboard/orders/unattributed", unattributed),
+        ("/dashboard/reports/<kind>.csv", report_csv),
     ):
         bp.add_url_rule(rule, view_func=view, methods=["GET"])
