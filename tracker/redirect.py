@@ -1,8 +1,8 @@
 """The followers' short link, served as a thin WSGI layer in front of Flask.
 
 Flask's routing costs most of a bare 302 (PERFORMANCE.md), so a GET of `/<slug>` is answered
-here: one indexed lookup, one click handed to the group-commit writer, 302. Everything else
-(unknown slugs included, which get Flask's 404 page) falls through to Flask.
+here: one indexed lookup, one click handed to the writer, 302. Everything else (unknown slugs
+included, which get Flask's 404 page) falls through to Flask.
 """
 
 import atexit
@@ -10,6 +10,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 
 from sqlalchemy import bindparam, select
 
@@ -22,7 +23,8 @@ log = logging.getLogger("tracker.redirect")
 COLUMNS = [c.name for c in Click.__table__.columns if c.name != "id"]
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DATETIME in SQLite
 MAX_BUFFERED = 200_000  # clicks kept in memory while the database is unreachable
-COMMIT_WAIT = 2.0  # seconds a follower waits for the commit before being sent on anyway
+COMMIT_WAIT = 2.0  # synchronous mode: seconds a request waits for the commit at most
+RETRY_EVERY = 0.5  # seconds between attempts while the database is unreachable
 
 
 class LinkLookup:
@@ -85,17 +87,18 @@ class LinkLookup:
 
 
 class ClickWriter:
-    """Group commit without a writer thread: a click is written before its 302 is sent.
+    """Write clicks in batches, one transaction per batch, off the follower's path.
 
-    Each request queues its click, then takes the process's write lock; whoever holds it
-    writes everything queued in one transaction, so a waiting request usually finds its click
-    already committed by the one before. An answered 302 thus has its click committed (a crash
-    loses none) at a fraction of a commit per click. If the database fails, clicks stay queued
-    in memory (bounded), followers are redirected at once, and a retry thread writes the queue
-    when the database answers again.
+    Background mode (the server's): a request queues its click and is answered at once; one
+    writer thread per process writes everything queued in one transaction, then whatever
+    arrived meanwhile, so batches grow with the load. A shutdown (SIGTERM) writes the queue
+    first; a kill -9 or power cut loses only the clicks of the batch being gathered (a few
+    milliseconds' worth). Synchronous mode (tests): the request itself takes the write lock
+    and commits the queue, so its click is stored before the 302 is sent. Either way, if the
+    database fails, clicks stay queued in memory (bounded) and are written when it is back.
     """
 
-    def __init__(self, engine, lock_path=None):
+    def __init__(self, engine, lock_path=None, *, background=True):
         self.engine = engine
         compiled = Click.__table__.insert().compile(dialect=engine.dialect, column_keys=COLUMNS)
         self.sql = str(compiled)
@@ -107,11 +110,14 @@ class ClickWriter:
         self.queue = []
         self.queued = self.done = self.dropped = 0  # done: written or dropped, in queue order
         self.down = False
-        self.conn = self.lock_file = None
+        self.conn = self.lock_file = self.thread = None
+        self.background = background
+        self.wake = threading.Event()  # set when the queue has clicks for the writer thread
+        self.stopping = False
         self.pid = os.getpid()
 
     def submit(self, row):
-        """Queue a click and return once it is committed (or the database is known down)."""
+        """Queue a click; synchronous mode returns once it is committed or the database is down."""
         with self.mutex:
             self._after_fork()
             if len(self.queue) >= MAX_BUFFERED:
@@ -122,6 +128,12 @@ class ClickWriter:
             self.queue.append(row)
             self.queued += 1
             ticket = self.queued
+            if self.background and self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="click-writer", daemon=True)
+                self.thread.start()
+        if self.background:
+            self.wake.set()
+            return
         if self.down or not self.write_lock.acquire(timeout=COMMIT_WAIT):
             return
         try:
@@ -134,6 +146,7 @@ class ClickWriter:
         # A forked server worker must not reuse the parent's connection or queue.
         if self.pid != os.getpid():
             self.pid, self.conn, self.lock_file, self.queue = os.getpid(), None, None, []
+            self.thread = None
 
     def _flush(self):
         """Write the whole queue in one transaction; caller holds write_lock."""
@@ -148,12 +161,15 @@ class ClickWriter:
             self._drop_connection()
             with self.mutex:
                 self.queue[:0] = batch
-                if not self.down:
-                    self.down = True
-                    threading.Thread(target=self._retry, name="click-retry", daemon=True).start()
+                went_down, self.down = not self.down, True
+            if went_down and not self.background:  # the writer thread retries by itself
+                threading.Thread(target=self._retry, name="click-retry", daemon=True).start()
             return False
         with self.mutex:
             self.done += len(batch)
+        if self.down:
+            log.warning("database back: buffered clicks written")
+            self.down = False
         return True
 
     def _params(self, row):
@@ -192,14 +208,22 @@ class ClickWriter:
             except Exception:  # already broken; nothing more to release
                 pass
 
+    def _run(self):
+        while not self.stopping:
+            self.wake.wait()
+            self.wake.clear()
+            if not self.flush():
+                time.sleep(RETRY_EVERY)
+                self.wake.set()
+
     def _retry(self):
-        stop = threading.Event()
-        while not stop.wait(0.5):
-            with self.write_lock:
-                if self._flush():
-                    log.warning("database back: buffered clicks written")
-                    self.down = False
-                    return
+        while not self.flush():
+            time.sleep(RETRY_EVERY)
+
+    def flush(self):
+        """Write everything queued now; False if the database could not take it."""
+        with self.write_lock:
+            return self._flush()
 
     def stats(self):
         """Counters for health checks and logs."""
@@ -210,6 +234,8 @@ class ClickWriter:
         """Write what is still queued (if the database answers) and release the connection."""
         if self.pid != os.getpid():
             return
+        self.stopping = True
+        self.wake.set()
         with self.write_lock:
             if self.queue and not self._flush():
                 log.error("shutting down with %d clicks unwritten", len(self.queue))
@@ -230,7 +256,7 @@ class Redirector:
         lock_path = None
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             lock_path = engine.url.database + ".writelock"
-        self.writer = ClickWriter(engine, lock_path)
+        self.writer = ClickWriter(engine, lock_path, background=not flask_app.testing)
         atexit.register(self.writer.close)
 
     def client_ip(self, environ):
