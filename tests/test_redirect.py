@@ -1,0 +1,254 @@
+"""The short link, contract section 4: the 302, its query, what is refused, what is recorded."""
+
+import base64
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
+
+import pytest
+from sqlmodel import select
+
+from tests.conftest import IPHONE
+from tracker.models import Campaign, Creator, Enrolment, Link
+
+SHOP = "https://shop.example.com/serum"
+
+
+def follow(client, slug, ua=IPHONE, **kw):
+    """GET a short link as a follower; the 302's Location split into (url parts, query pairs)."""
+    r = client.get("/" + slug, headers={"User-Agent": ua, **kw.pop("headers", {})}, **kw)
+    assert r.status_code == 302, r.get_data(as_text=True)
+    where = urlsplit(r.headers["Location"])
+    return where, parse_qsl(where.query, keep_blank_values=True)
+
+
+# --- the 302 ------------------------------------------------------------------------------
+
+
+def test_302_to_the_destination_with_utms_and_click_id(client, enrolled, clicks):
+    r = client.get("/" + enrolled["link"]["slug"], headers={"User-Agent": IPHONE})
+    assert r.status_code == 302
+    assert r.headers["Cache-Control"] == "no-store"
+    where = urlsplit(r.headers["Location"])
+    assert f"{where.scheme}://{where.netloc}{where.path}" == SHOP
+    query = parse_qs(where.query)
+    assert query == {
+        "utm_source": ["instagram"],
+        "utm_medium": ["influencer"],
+        "utm_campaign": ["glow-serum-launch"],
+        "utm_content": ["maya"],
+        "tclid": [clicks()[0]["click_id"]],
+    }
+
+
+def test_destination_query_and_fragment_are_kept_and_our_utms_win(api, client):
+    api.creator("lena", platform="tiktok")
+    api.campaign(
+        "Spring", destination_url=f"{SHOP}?variant=42&ref=&utm_source=newsletter&x=%E9#reviews",
+        utm_medium="creator",
+    )  # fmt: skip
+    slug = api.enrol("spring", "lena")["link"]["slug"]
+    r = client.get("/" + slug, headers={"User-Agent": IPHONE})
+    location = r.headers["Location"]
+    where = urlsplit(location)
+    assert where.fragment == "reviews"
+    assert "x=%E9" in where.query  # a non-UTF-8 escape passed on byte for byte
+    pairs = parse_qsl(where.query, keep_blank_values=True, encoding="latin-1")
+    assert ("variant", "42") in pairs and ("ref", "") in pairs
+    utm_source = [v for k, v in pairs if k == "utm_source"]
+    assert utm_source == ["tiktok"]  # the README: ours replace same-named ones
+    assert ("utm_medium", "creator") in pairs and ("utm_content", "lena") in pairs
+    assert location.index("tclid=") < location.index("#reviews")
+
+
+def test_click_param_comes_from_tracker_click_param(make_app, enrolled, monkeypatch, clicks):
+    monkeypatch.setenv("TRACKER_CLICK_PARAM", "cid")
+    other = make_app().test_client()
+    _, pairs = follow(other, enrolled["link"]["slug"])
+    names = [k for k, _ in pairs]
+    assert "cid" in names and "tclid" not in names
+    assert dict(pairs)["cid"] == clicks()[0]["click_id"]
+
+
+@pytest.mark.parametrize("variant", [str.upper, str.title, lambda s: s + "/"])
+def test_slugs_match_case_insensitively_and_with_a_trailing_slash(client, enrolled, variant):
+    where, _ = follow(client, variant(enrolled["link"]["slug"]))
+    assert where.netloc == "shop.example.com"
+
+
+def test_vanity_slug_in_mixed_case(api, client, enrolled):
+    r = api.post("/api/v1/links", {"campaign": "glow-serum-launch", "creator": "maya",
+                                   "slug": "Maya-Bio", "channel": "bio"})  # fmt: skip
+    assert r.status_code == 201, r.json
+    for path in ("maya-bio", "MAYA-BIO", "Maya-Bio"):
+        assert follow(client, path)[0].netloc == "shop.example.com"
+
+
+# --- what is not a short link ------------------------------------------------------------
+
+
+def test_unknown_slug_is_an_html_404_page(client, enrolled):
+    r = client.get("/nosuchlink", headers={"User-Agent": IPHONE, "Accept": "text/html"})
+    assert r.status_code == 404
+    assert r.mimetype == "text/html"
+    assert "<html" in r.get_data(as_text=True) and "Location" not in r.headers
+
+
+def test_unknown_slug_is_a_json_404_for_programs(client, enrolled):
+    r = client.get("/nosuchlink", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
+    assert r.json["error"]["message"]
+
+
+@pytest.mark.parametrize("method", ["head", "get"])
+def test_disabled_link_is_404_for_get_and_head(api, client, enrolled, clicks, method):
+    slug = enrolled["link"]["slug"]
+    assert api.patch(f"/api/v1/links/{slug}", {"disabled": True}).status_code == 200
+    r = getattr(client, method)("/" + slug, headers={"User-Agent": IPHONE})
+    assert r.status_code == 404 and "Location" not in r.headers
+    assert clicks() == []
+
+
+@pytest.fixture
+def reserved_links(session, enrolled):
+    """Links whose slugs are reserved words, written straight into the database (the API
+    refuses them): the redirect layer must still never treat those paths as short links."""
+    link = session.exec(select(Link)).one()
+    words = ["api", "webhooks", "dashboard", "login", "static", "healthz", "favicon.ico"]
+    for word in words:
+        session.add(Link(**link.model_dump(exclude={"id", "slug"}), slug=word))
+    session.commit()
+    return words
+
+
+@pytest.mark.parametrize("path", ["/api", "/api/", "/webhooks", "/dashboard", "/login",
+                                  "/static", "/healthz", "/favicon.ico"])  # fmt: skip
+def test_reserved_segments_are_never_slugs(client, reserved_links, clicks, path):
+    r = client.get(path, headers={"User-Agent": IPHONE})
+    assert "shop.example.com" not in r.headers.get("Location", "")
+    assert r.status_code != 302 or r.headers["Location"].startswith("/")
+    assert clicks() == []
+
+
+def test_healthz_still_answers_when_a_link_is_called_healthz(client, reserved_links):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json["status"] == "ok"
+
+
+def test_two_segments_are_not_a_slug(client, enrolled, clicks):
+    r = client.get(f"/{enrolled['link']['slug']}/more", headers={"User-Agent": IPHONE})
+    assert r.status_code == 404 and clicks() == []
+
+
+def test_a_very_long_path_is_404_not_an_error(client, enrolled):
+    r = client.get("/" + "a" * 5000, headers={"User-Agent": IPHONE})
+    assert r.status_code == 404
+
+
+# --- no open redirect ---------------------------------------------------------------------
+
+
+OPEN_REDIRECT_PATHS = [
+    "//evil.com", "///evil.com", "/\\evil.com", "/%2F%2Fevil.com", "/%2fevil.com",
+    "/http://evil.com", "/https:%2F%2Fevil.com", "/{slug}//evil.com", "/{slug}/%2F%2Fevil.com",
+    "/{slug}%2F%2Fevil.com", "/{slug}@evil.com", "/{slug}%0d%0aLocation:%20https://evil.com",
+    "/{slug}%0D%0ASet-Cookie:%20x=1", "/{slug}/..%2F..%2Fevil.com", "/evil.com",
+    "/{slug}%00evil.com", "/%E2%80%AEevil.com",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("raw", OPEN_REDIRECT_PATHS)
+def test_no_open_redirect_through_the_path(client, enrolled, raw):
+    raw = raw.format(slug=enrolled["link"]["slug"])
+    # PATH_INFO as a WSGI server hands it on: percent-decoded, as latin-1 (the test client
+    # would read "//evil.com" as a host of its own).
+    path = unquote(raw, encoding="latin-1")
+    r = client.get("/", environ_overrides={"PATH_INFO": path}, headers={"User-Agent": IPHONE})
+    assert r.status_code < 500
+    location = r.headers.get("Location", "")
+    assert "evil" not in location and "\n" not in location and "\r" not in location
+    assert "Set-Cookie" not in r.headers
+    if r.status_code in (301, 302, 303, 307, 308):
+        assert location.startswith(SHOP + "?") or location.startswith("/"), location
+
+
+@pytest.mark.parametrize("query", [
+    "?next=https://evil.com", "?url=//evil.com&redirect=https://evil.com",
+    "?tclid=chosen&utm_source=evil", "?%0d%0aLocation:https://evil.com",
+])  # fmt: skip
+def test_the_followers_query_never_reaches_the_location(client, enrolled, clicks, query):
+    r = client.get("/" + enrolled["link"]["slug"] + query, headers={"User-Agent": IPHONE})
+    location = r.headers["Location"]
+    assert location.startswith(SHOP + "?")
+    assert "evil" not in location and "chosen" not in location
+    assert parse_qs(urlsplit(location).query)["tclid"] == [clicks()[0]["click_id"]]
+
+
+def test_raw_wsgi_path_with_crlf_is_refused(client, enrolled):
+    slug = enrolled["link"]["slug"]
+    raw = f"/{slug}\r\nLocation: https://evil.com"
+    r = client.get("/", environ_overrides={"PATH_INFO": raw}, headers={"User-Agent": IPHONE})
+    assert r.status_code == 404 and "evil" not in r.headers.get("Location", "")
+
+
+# --- HEAD, and what is recorded -----------------------------------------------------------
+
+
+def test_head_is_answered_and_not_recorded(client, enrolled, clicks):
+    r = client.head("/" + enrolled["link"]["slug"], headers={"User-Agent": IPHONE})
+    assert r.status_code == 302 and r.headers["Cache-Control"] == "no-store"
+    assert r.headers["Location"].startswith(SHOP + "?utm_")
+    assert "tclid" not in r.headers["Location"]  # no click, so no click id to hand on
+    assert clicks() == []
+
+
+def test_other_methods_are_not_recorded(client, enrolled, clicks):
+    r = client.post("/" + enrolled["link"]["slug"], headers={"User-Agent": IPHONE})
+    assert r.status_code in (404, 405)
+    assert clicks() == []
+
+
+def test_every_get_is_recorded_once_with_its_details(session, client, enrolled, clicks):
+    slug = enrolled["link"]["slug"]
+    before = datetime.now(UTC)
+    for _ in range(3):
+        follow(client, slug, headers={"Referer": "https://L.Instagram.com/?u=x"})
+    rows = clicks()
+    assert len(rows) == 3 and len({r["click_id"] for r in rows}) == 3
+    link = session.exec(select(Link).where(Link.slug == slug)).one()
+    creator = session.exec(select(Creator).where(Creator.handle == "maya")).one()
+    campaign = session.exec(select(Campaign)).one()
+    for row in rows:
+        assert (row["link_id"], row["creator_id"], row["campaign_id"]) == (
+            link.id, creator.id, campaign.id)  # fmt: skip
+        assert row["device"] == "mobile" and row["browser"] == "Mobile Safari"
+        assert row["os"] == "iOS" and row["is_bot"] is False and row["bot_reason"] is None
+        assert row["referrer_host"] == "l.instagram.com"
+        assert before <= row["created_at"] <= datetime.now(UTC)
+        assert row["day"] == row["created_at"].date()
+    assert session.exec(select(Enrolment)).one().id == link.enrolment_id
+
+
+@pytest.mark.parametrize("referrer, host", [
+    (None, None), ("", None), ("android-app://com.instagram.android/", "com.instagram.android"),
+    ("https://www.tiktok.com/@maya/video/1", "www.tiktok.com"), ("not a url", None),
+    ("http://[::1", None), ("https://t.co/abc", "t.co"),
+])  # fmt: skip
+def test_referrer_host(client, enrolled, clicks, referrer, host):
+    headers = {} if referrer is None else {"Referer": referrer}
+    follow(client, enrolled["link"]["slug"], headers=headers)
+    assert clicks()[0]["referrer_host"] == host
+
+
+def test_click_ids_are_unique_and_unguessable(client, enrolled, clicks):
+    slug = enrolled["link"]["slug"]
+    handed_on = [dict(follow(client, slug)[1])["tclid"] for _ in range(1000)]
+    stored = [row["click_id"] for row in clicks()]
+    assert handed_on == stored and len(set(stored)) == 1000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{24}", c) for c in stored)
+    randoms = [int.from_bytes(base64.urlsafe_b64decode(c)[6:], "big") for c in stored]
+    assert len(set(randoms)) == 1000
+    # 96 random bits: each bit is set in about half the ids (a counter would fail this).
+    for bit in range(96):
+        ones = sum(r >> bit & 1 for r in randoms)
+        assert 350 < ones < 650, (bit, ones)
