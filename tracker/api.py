@@ -4,12 +4,12 @@ import io
 from decimal import Decimal
 
 import segno
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from pydantic import ValidationError
 from sqlmodel import select
 
 from tracker import campaigns as domain
-from tracker import money, schemas
+from tracker import money, report_views, reports, schemas
 from tracker.auth import require_api_key
 from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
@@ -291,3 +291,16 @@ def update_code(code):
     row, campaign, handle = _one(Code, Code.code, code.upper())
     row = domain.update_code(get_session(), row, changes=parse(schemas.CodePatch))
     return code_json(row, campaign, handle)
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+@bp.get("/reports/<kind>")
+def report(kind):
+    query = report_views.parse_query(kind, request.args)
+    if query.format == "json":
+        return reports.run(get_session(), query)
+    name, chunks = reports.export_csv(get_session(), query)  # filters checked before streaming
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(stream_with_context(chunks), mimetype="text/csv", headers=disposition)

@@ -147,6 +147,47 @@ def purge(before):
     click.echo(f"deleted {count} clicks made before {before.date().isoformat()}")
 
 
+@main.command("export-report")
+@click.argument("kind", type=click.Choice(["creators", "campaigns", "tiers", "platforms", "daily"]))
+@click.option("--campaign", help="campaign slug")
+@click.option("--creator", help="creator handle")
+@click.option("--currency", help="only campaigns in this currency (ISO 4217)")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="first UTC day, inclusive")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="last UTC day, inclusive")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="file (default: stdout)")
+def export_report(kind, campaign, creator, currency, start, end, fmt, output):
+    """Write a report (contract section 6) as CSV or JSON to stdout or a file."""
+    import json
+
+    from tracker import report_views, reports
+    from tracker.errors import ApiError
+
+    args = {"campaign": campaign, "creator": creator, "currency": currency, "from": start,
+            "to": end, "format": fmt}  # fmt: skip
+    with session() as s:
+        try:
+            query = report_views.parse_query(kind, {k: v for k, v in args.items() if v})
+            if fmt == "json":
+                chunks = [json.dumps(reports.run(s, query), indent=2) + "\n"]
+            else:
+                chunks = reports.export_csv(s, query)[1]
+        except ApiError as err:
+            named = err.message.startswith(f"{err.field}:")
+            message = err.message if named else f"{err.field}: {err.message}"
+            raise click.ClickException(message) from None
+        # the file is opened only once the filters are known to be good
+        out = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+        try:
+            for chunk in chunks:
+                out.write(chunk)
+        finally:
+            if output:
+                out.close()
+    if output:
+        click.echo(f"{kind} report written to {output}", err=True)
+
+
 def run():
     """Entry point that turns configuration errors into a message and exit code 2."""
     try:

@@ -20,7 +20,7 @@ from tracker.errors import Invalid
 from tracker.models import Campaign, Click, Creator, Enrolment, Order
 from tracker.report_views import KINDS, Query, check_kind
 
-__all__ = ["KINDS", "Query", "Scope", "build", "export_csv", "iter_rows", "resolve_scope"]
+__all__ = ["KINDS", "Query", "Scope", "build", "export_csv", "iter_rows", "resolve_scope", "run"]
 ENROLMENT_MEASURES = ("creators", "followers", "fee", "product_cost")
 CLICK_MEASURES = ("clicks", "unique_clicks", "bot_clicks")
 ORDER_MEASURES = (
@@ -237,7 +237,7 @@ def iter_rows(session, *, kind, scope, bands):
         record = dict(row._mapping)
         for name in names:
             record[name] = int(record[name] or 0)
-        if kind == "tiers":
+        if "tier" in record:  # tiers and creators rows: the band index becomes its name
             record["tier"] = bands[int(record["tier"])][1]
         if kind == "daily":
             record["day"] = day = _as_date(record["day"])
@@ -300,6 +300,12 @@ def build(session, kind, *, campaign=None, creator=None, currency=None, start=No
         "rows": [views.present(r, columns, scope.currency) for r in raw],
         "totals": views.present(summed, views.TOTAL_COLUMNS, scope.currency),
     }  # fmt: skip
+
+
+def run(session, query, *, bands=None):
+    """The JSON report for a parsed Query (what GET /api/v1/reports/<kind> answers)."""
+    filters = {"campaign": query.campaign, "creator": query.creator, "currency": query.currency}
+    return build(session, query.kind, start=query.start, end=query.end, bands=bands, **filters)
 
 
 def export_csv(session, query, *, bands=None):
