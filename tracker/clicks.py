@@ -70,7 +70,7 @@ def bot_reason(ua, known_spider):
 @lru_cache(maxsize=20_000)
 def classify(ua):
     """(bot reason or None, device, browser, os) for a user-agent string; cached per string."""
-    if not ua:
+    if not ua or ua.isspace():  # a blank header is no more a browser than a missing one
         return BotReason.EMPTY_UA, "bot", "Other", "Other"
     parsed = ua_parser.parse(ua)
     agent = UserAgent.__new__(UserAgent)  # user-agents' API, fed by the fast ua-parser resolver
