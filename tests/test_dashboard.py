@@ -105,7 +105,7 @@ PAGES = [
     "/dashboard/campaigns/glow-serum-launch", "/dashboard/campaigns/glow-serum-launch/edit",
     "/dashboard/campaigns/glow-serum-launch/enrol", "/dashboard/creators/maya",
     "/dashboard/creators/maya/edit", "/dashboard/campaigns/glow-serum-launch/creators/maya",
-    "/dashboard/reports/creators.csv?campaign=glow-serum-launch",
+    "/dashboard/reports/creators.csv?campaign=glow-serum-launch", "/dashboard/account",
 ]  # fmt: skip
 
 
@@ -177,6 +177,29 @@ def test_changing_the_password_ends_other_sessions(dash, session):
     user = users.find_user(session, EMAIL)
     users.set_password(session, user, password="a brand new password")
     assert dash.get("/dashboard/").status_code == 302
+
+
+def test_change_the_password(dash, client, app):
+    other = app.test_client()
+    assert log_in(other).status_code == 302
+    r = dash.post("/dashboard/account", {"current": PASSWORD, "password": "a new long password",
+                                         "confirm": "a new long password"})  # fmt: skip
+    assert r.status_code == 302
+    assert dash.get("/dashboard/").status_code == 200  # this browser stays in
+    assert other.get("/dashboard/").status_code == 302  # every other session ends
+    assert log_in(app.test_client(), password="a new long password").status_code == 302
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"current": "wrong", "password": "a new long password", "confirm": "a new long password"},
+     "current"),
+    ({"current": PASSWORD, "password": "a new long password", "confirm": "typo"}, "confirm"),
+    ({"current": PASSWORD, "password": "short", "confirm": "short"}, "password"),
+])  # fmt: skip
+def test_a_bad_password_change_changes_nothing(dash, app, data, field):
+    r = dash.post("/dashboard/account", data)
+    assert r.status_code == 422 and f'<p class="error" id="e-{field}">' in r.text
+    assert log_in(app.test_client()).status_code == 302
 
 
 def test_login_is_throttled_after_repeated_failures(client, user, session):

@@ -122,7 +122,7 @@ def serve(host, port, workers, threads):
             click.echo(f"First start: created an API key (shown only now):\n  {plaintext}")
         if admin := create_first_admin(s):
             click.echo(f"First start: created the dashboard login {admin[0]}; its password "
-                       f"(shown only now; change it in the dashboard):\n  {admin[1]}")
+                       f"(shown only now; change it at /dashboard/account):\n  {admin[1]}")
     current_app.extensions["tracker.engine"].dispose()  # no connections shared with workers
     click.echo(f"tracker serving on http://{host}:{port}", err=True)
     run(_factory, host=host, port=port, workers=workers, threads=threads)

@@ -1,8 +1,6 @@
 """Blueprint for marketers: the HTML dashboard under /dashboard, with /login and /logout."""
 
-from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 import segno
 from flask import (
@@ -13,60 +11,37 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )  # fmt: skip
-from flask.sessions import SecureCookieSessionInterface
 
 from tracker import campaigns as domain
-from tracker import forms, importer, listings, money, pages, schemas, users
+from tracker import forms, importer, listings, login, money, pages, schemas
 from tracker.api import base_url
 from tracker.db import get_session
 from tracker.errors import NotFound
 from tracker.forms import FormErrors
-from tracker.models import PLATFORMS, User
+from tracker.models import PLATFORMS
 
 bp = Blueprint("dashboard", __name__)
 pages.register(bp)
-PUBLIC = {"dashboard.login", "dashboard.logout"}
+login.register(bp)
 MAX_CSV_BYTES = 5 * 1024 * 1024
 CAMPAIGN_FIELDS = ("name", "slug", "destination_url", "currency", "attribution_window_days",
                    "starts_on", "ends_on", "utm_medium", "utm_campaign")  # fmt: skip
 CREATOR_FIELDS = ("handle", "name", "platform", "followers", "email", "engagement_rate", "niche")
 
 
-class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, marked Secure whenever the request came over https."""
-
-    def get_cookie_secure(self, app):
-        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
-
-
 @bp.record_once
 def _configure(state):
-    # Cookie policy belongs with the login that relies on it, so it is set here.
-    state.app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                            PERMANENT_SESSION_LIFETIME=timedelta(days=7))  # fmt: skip
-    if state.app.config.get("BASE_URL", "").startswith("https://"):
-        state.app.config["SESSION_COOKIE_SECURE"] = True
-    state.app.session_interface = SessionInterface()
-
-
-def current_user():
-    """The logged-in user, or None (also when the password changed since login)."""
-    uid = session.get("uid")
-    user = get_session().get(User, uid) if isinstance(uid, int) else None
-    if user is None or session.get("stamp") != users.session_stamp(user):
-        return None
-    return user
+    login.configure(state.app)  # the cookie policy belongs with the login that relies on it
 
 
 @bp.before_request
 def _guard():
     if request.method == "POST":
         forms.check_csrf()
-    g.user = current_user()
-    if g.user is None and request.endpoint not in PUBLIC:
+    g.user = login.current_user()
+    if g.user is None and request.endpoint not in login.PUBLIC:
         return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
     return None
 
@@ -121,52 +96,6 @@ def minor_filter(value, currency):
 def num_filter(value):
     """An integer with thousands separators."""
     return "—" if value is None else f"{int(value):,}"
-
-
-def safe_next(target):
-    """Only a path inside the dashboard: never an open redirect after login."""
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or "\\" in target:
-        return url_for("dashboard.index")
-    return target
-
-
-# --- login ------------------------------------------------------------------------------
-
-
-@bp.get("/")
-def root():
-    return redirect(url_for("dashboard.index"))
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    target = safe_next(request.values.get("next"))
-    if g.user is not None:
-        return redirect(target)
-    if request.method == "GET":
-        return render_template("dashboard/login.html", next=target)
-    email = request.form.get("email", "")
-    try:
-        password = request.form.get("password", "")
-        user = users.authenticate(get_session(), email=email, password=password)
-    except users.Throttled as err:
-        page = render_template("dashboard/login.html", next=target, email=email, error=err.message)
-        return page, 429, {"Retry-After": str(err.retry_after)}
-    if user is None:
-        error = "Wrong email or password."
-        return render_template("dashboard/login.html", next=target, email=email, error=error), 401
-    session.clear()
-    session.permanent = True
-    session["uid"], session["stamp"] = user.id, users.session_stamp(user)
-    return redirect(target)
-
-
-@bp.post("/logout")
-def logout():
-    session.clear()
-    flash("You are logged out.")
-    return redirect(url_for("dashboard.login"))
 
 
 # --- campaigns: forms -------------------------------------------------------------------
@@ -295,7 +224,7 @@ def switch_link(slug, action):
     domain.update_link(session_, link, changes=changes)
     state = "switched off: it now answers 404" if link.disabled else "is live again"
     flash(f"Link /{link.slug} {state}.")
-    return redirect(safe_next(request.form.get("next")))
+    return redirect(login.safe_next(request.form.get("next")))
 
 
 # --- creators: forms and import ---------------------------------------------------------

@@ -79,6 +79,11 @@ def set_password(session, user, *, password):
     return user
 
 
+def check_password(user, password):
+    """True if password is the user's (no throttle: for someone already logged in)."""
+    return len(password) <= MAX_PASSWORD and check_password_hash(user.password_hash, password)
+
+
 def wait_left(user, now):
     """How long the user must wait before the next attempt (zero when free to try)."""
     if user.failed_logins < FREE_ATTEMPTS or user.last_failed_at is None:
@@ -98,7 +103,7 @@ def authenticate(session, *, email, password):
     if left:
         seconds = int(left.total_seconds()) + 1
         raise Throttled(f"too many failed attempts; try again in {seconds} seconds", seconds)
-    if len(password) <= MAX_PASSWORD and check_password_hash(user.password_hash, password):
+    if check_password(user, password):
         user.failed_logins, user.last_failed_at, user.last_login_at = 0, None, now
         session.add(user)
         session.commit()

@@ -1,0 +1,89 @@
+"""`tracker serve` in a subprocess on a free loopback port, for end-to-end tests."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+SECRET_KEY = "live-server-test-secret-0123456789abcdef"
+WEBHOOK_SECRET = "whsec-live-test"
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """Start `python -m tracker serve` on a temp SQLite database and collect its output."""
+
+    def __init__(self, folder, **env):
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ, "PYTHONUNBUFFERED": "1", "TRACKER_INSTANCE": str(folder),
+            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "TRACKER_SECRET_KEY": SECRET_KEY, "TRACKER_WEBHOOK_SECRETS": WEBHOOK_SECRET, **env,
+        }  # fmt: skip
+        self.lines, self.process = [], None
+
+    def command(self, *args, stdin=None):
+        """Run another `tracker` command against the same database; return its stdout."""
+        done = subprocess.run([sys.executable, "-m", "tracker", *args], env=self.env, input=stdin,
+                              capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+        return done.stdout
+
+    def start(self, timeout=60):
+        """Serve, and return once /healthz answers."""
+        self.lines = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "serve", "--port", str(self.port),
+             "--workers", "1", "--threads", "4"],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        self.reader = threading.Thread(target=self._collect, daemon=True)
+        self.reader.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("tracker serve exited:\n" + self.output)
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("tracker serve did not answer:\n" + self.output)
+
+    def _collect(self):
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self):
+        return "".join(self.lines)
+
+    def admin_password(self):
+        """The one-time admin password printed at first start, or None."""
+        found = re.search(r"dashboard login (\S+); its password.*\n\s+(\S+)", self.output)
+        return found and (found.group(1), found.group(2))
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self.reader.join(timeout=5)  # the pipe ends with the process
+            self.process.stdout.close()
