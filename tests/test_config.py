@@ -1,0 +1,112 @@
+"""Configuration, contract section 2: what the service refuses to start with, and why."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tracker import create_app
+from tracker.config import DEV_SECRET, ConfigError
+
+SECRET = "0123456789abcdef" * 4
+
+
+def tracker(tmp_path, *args, module=False, **env):
+    """Run the installed `tracker` command (or `python -m tracker`) with only the given
+    TRACKER_* variables; the instance folder is the test's own."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    clean.update(TRACKER_INSTANCE=str(tmp_path / "instance"), **env)
+    command = [sys.executable, "-m", "tracker"] if module else [
+        str(Path(sys.executable).with_name("tracker"))]  # fmt: skip
+    return subprocess.run([*command, *args], env=clean, capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)  # fmt: skip
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """A clean TRACKER_* environment for apps built in the test."""
+    for name in [k for k in os.environ if k.startswith("TRACKER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("TRACKER_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("TRACKER_SECRET_KEY", SECRET)
+    return monkeypatch
+
+
+def build(**config):
+    app = create_app(config or None)
+    app.extensions["tracker.redirector"].writer.close()
+    app.extensions["tracker.engine"].dispose()
+    return app
+
+
+# --- the secret key -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", [False, True], ids=["console script", "python -m"])
+def test_production_without_a_secret_refuses_to_start_and_says_how(tmp_path, module):
+    done = tracker(tmp_path, "init-db", module=module)
+    assert done.returncode == 2
+    assert "TRACKER_SECRET_KEY" in done.stderr and "export TRACKER_SECRET_KEY=" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not (tmp_path / "instance" / "tracker.db").exists()
+
+
+def test_the_development_secret_is_refused_in_production(tmp_path):
+    done = tracker(tmp_path, "init-db", TRACKER_SECRET_KEY=DEV_SECRET)
+    assert done.returncode == 2 and "TRACKER_SECRET_KEY" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_real_secret_starts(tmp_path):
+    done = tracker(tmp_path, "init-db", TRACKER_SECRET_KEY=SECRET)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "instance" / "tracker.db").exists()
+
+
+def test_debug_mode_runs_with_the_development_secret(env):
+    env.delenv("TRACKER_SECRET_KEY")
+    env.setenv("TRACKER_DEBUG", "1")
+    assert build().config["SECRET_KEY"] == DEV_SECRET
+
+
+# --- TRACKER_TIERS ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tiers", [
+    "nano:0,micro", "nano:0,micro:ten", "nano:0,micro:-5", "nano:0,:100", "micro:100,mid:500",
+    "", " ", "nano:0,,micro:100", "nano:0,micro:1.5", "nano:0;micro:100",
+])  # fmt: skip
+def test_bad_tiers_are_refused_naming_the_variable(env, tiers):
+    env.setenv("TRACKER_TIERS", tiers)
+    with pytest.raises(ConfigError, match="TRACKER_TIERS"):
+        build()
+
+
+def test_bad_tiers_stop_the_command_with_exit_code_2(tmp_path):
+    done = tracker(tmp_path, "init-db", TRACKER_SECRET_KEY=SECRET, TRACKER_TIERS="nano:0,micro")
+    assert done.returncode == 2
+    assert "TRACKER_TIERS" in done.stderr and "'micro'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_tiers_may_be_given_in_any_order_with_spaces(env):
+    env.setenv("TRACKER_TIERS", " big : 1000 , small : 0 ")
+    assert build().config["TIER_BANDS"] == [(0, "small"), (1000, "big")]
+
+
+# --- TRACKER_DATABASE_URL -----------------------------------------------------------------
+
+
+def test_database_url_default_is_sqlite_in_the_instance_folder(env, tmp_path):
+    app = build()
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'tracker.db'}"
+
+
+# --- other variables ----------------------------------------------------------------------
+
+
+def test_webhook_secrets_are_comma_separated_lists(env):
+    env.setenv("TRACKER_SHOPIFY_SECRETS", " new-secret , old-secret ,")
+    assert build().config["SHOPIFY_SECRETS"] == ["new-secret", "old-secret"]
