@@ -77,6 +77,7 @@ def test_debug_mode_runs_with_the_development_secret(env):
 @pytest.mark.parametrize("tiers", [
     "nano:0,micro", "nano:0,micro:ten", "nano:0,micro:-5", "nano:0,:100", "micro:100,mid:500",
     "", " ", "nano:0,,micro:100", "nano:0,micro:1.5", "nano:0;micro:100",
+    "nano:0,nano:100", "nano:0,micro:100,Micro:500", "nano:0,micro:0",
 ])  # fmt: skip
 def test_bad_tiers_are_refused_naming_the_variable(env, tiers):
     env.setenv("TRACKER_TIERS", tiers)

@@ -19,6 +19,11 @@ def parse_tiers(text):
             raise ConfigError(f"TRACKER_TIERS: bad band {part!r}, expected name:min_followers")
         bands.append((int(low), name.strip()))
     bands.sort()
+    names = [name.lower() for _, name in bands]
+    for kind, values in (("name", names), ("minimum", [low for low, _ in bands])):
+        if repeated := sorted({str(v) for v in values if values.count(v) > 1}):
+            # two bands with one name or one minimum: a creator's tier would be ambiguous
+            raise ConfigError(f"TRACKER_TIERS: {kind} {', '.join(repeated)} given twice")
     if not bands or bands[0][0] != 0:
         raise ConfigError("TRACKER_TIERS: one band must start at 0 followers")
     return bands
