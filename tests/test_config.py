@@ -108,6 +108,13 @@ def test_database_url_default_is_sqlite_in_the_instance_folder(env, tmp_path):
 # --- other variables ----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("count", ["two", "-1", "1.5"])
+def test_bad_proxy_count_is_refused(env, count):
+    env.setenv("TRACKER_PROXY_COUNT", count)
+    with pytest.raises(ConfigError, match="TRACKER_PROXY_COUNT"):
+        build()
+
+
 def test_webhook_secrets_are_comma_separated_lists(env):
     env.setenv("TRACKER_SHOPIFY_SECRETS", " new-secret , old-secret ,")
     assert build().config["SHOPIFY_SECRETS"] == ["new-secret", "old-secret"]

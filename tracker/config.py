@@ -1,6 +1,7 @@
 """Defaults, overridden by TRACKER_* environment variables."""
 
 import os
+import re
 
 DEV_SECRET = "dev-only-secret-do-not-use-in-production"
 DEFAULT_TIERS = "nano:0,micro:10000,mid:50000,macro:500000,mega:1000000"
@@ -29,6 +30,14 @@ def parse_tiers(text):
     return bands
 
 
+def _proxy_count(text):
+    # A negative or fractional count would pick a wrong hop, or crash every redirect.
+    text = text.strip() or "0"
+    if not re.fullmatch(r"[0-9]{1,2}", text):
+        raise ConfigError(f"TRACKER_PROXY_COUNT: {text!r} is not a number of proxies (0, 1, 2...)")
+    return int(text)
+
+
 def _secrets(name):
     return [s.strip() for s in os.environ.get(name, "").split(",") if s.strip()]
 
@@ -47,7 +56,7 @@ def load(instance_path, test_config=None):
         "WEBHOOK_SECRETS": _secrets("TRACKER_WEBHOOK_SECRETS"),
         "CLICK_PARAM": env.get("TRACKER_CLICK_PARAM", "tclid"),
         # how many reverse proxies in front append to X-Forwarded-For (0: use the peer address)
-        "PROXY_COUNT": int(env.get("TRACKER_PROXY_COUNT", "0") or 0),
+        "PROXY_COUNT": _proxy_count(env.get("TRACKER_PROXY_COUNT", "")),
         "TIERS": env.get("TRACKER_TIERS", DEFAULT_TIERS),
         "DEBUG": env.get("TRACKER_DEBUG", "") in ("1", "true", "yes"),
         "TESTING": False,
