@@ -115,6 +115,13 @@ def test_bad_proxy_count_is_refused(env, count):
         build()
 
 
+@pytest.mark.parametrize("param", ["a b", "t&x=1", "cid#", "utm_source", "utm_content", "x" * 65])
+def test_bad_click_param_is_refused(env, param):
+    env.setenv("TRACKER_CLICK_PARAM", param)
+    with pytest.raises(ConfigError, match="TRACKER_CLICK_PARAM"):
+        build()
+
+
 def test_webhook_secrets_are_comma_separated_lists(env):
     env.setenv("TRACKER_SHOPIFY_SECRETS", " new-secret , old-secret ,")
     assert build().config["SHOPIFY_SECRETS"] == ["new-secret", "old-secret"]

@@ -38,6 +38,16 @@ def _proxy_count(text):
     return int(text)
 
 
+def _click_param(name):
+    # Written into every Location as is: no character may need escaping, no clash with UTMs.
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name) or name.lower().startswith("utm_"):
+        raise ConfigError(
+            f"TRACKER_CLICK_PARAM: {name!r} cannot be the click id's query parameter; use up to "
+            "64 letters, digits, '_', '.' or '-', not a utm_ name"
+        )
+    return name
+
+
 def _secrets(name):
     return [s.strip() for s in os.environ.get(name, "").split(",") if s.strip()]
 
@@ -54,7 +64,7 @@ def load(instance_path, test_config=None):
         "WOOCOMMERCE_SECRETS": _secrets("TRACKER_WOOCOMMERCE_SECRETS"),
         "STRIPE_SECRETS": _secrets("TRACKER_STRIPE_SECRETS"),
         "WEBHOOK_SECRETS": _secrets("TRACKER_WEBHOOK_SECRETS"),
-        "CLICK_PARAM": env.get("TRACKER_CLICK_PARAM", "tclid"),
+        "CLICK_PARAM": _click_param(env.get("TRACKER_CLICK_PARAM", "tclid")),
         # how many reverse proxies in front append to X-Forwarded-For (0: use the peer address)
         "PROXY_COUNT": _proxy_count(env.get("TRACKER_PROXY_COUNT", "")),
         "TIERS": env.get("TRACKER_TIERS", DEFAULT_TIERS),
