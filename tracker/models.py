@@ -94,6 +94,10 @@ class Click(SQLModel, table=True):
     __tablename__ = "click"
     __table_args__ = (
         Index("ix_click_campaign_day", "campaign_id", "day"),
+        # covers the reports' click query: filter by campaign and day, then group per link and
+        # day in index order and count distinct visitors without reading the table
+        Index("ix_click_report", "campaign_id", "day", "link_id", "creator_id", "visitor",
+              "is_bot"),  # fmt: skip
         Index("ix_click_link_day_visitor", "link_id", "day", "visitor"),
         Index("ix_click_created_at", "created_at"),
     )
@@ -166,4 +170,50 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     last_failed_at: datetime | None = None
     last_login_at: datetime | None = None
+    created_at: datetime
+
+
+class Delivery(SQLModel, table=True):
+    """One verified webhook delivery, kept with its raw body before anything acts on it.
+
+    The unique (platform, event_id) makes a retried delivery a duplicate across every process
+    and instance; deliveries without an event id (NULL) are never equal to each other.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id"),
+        Index("ix_delivery_received", "received_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    event_id: str | None = Field(default=None, max_length=255)
+    topic: str = Field(default="", max_length=100)
+    received_at: datetime
+    headers: str  # JSON object of the request headers (no cookies or authorization)
+    body: bytes  # the exact bytes that were signed
+    # received (stored, not yet acted on) | recorded | updated | duplicate | ignored | invalid
+    outcome: str = Field(default="received", max_length=20)
+    error: str | None = Field(default=None, max_length=500)
+    order_ref: str | None = Field(default=None, max_length=255)  # the platform's order id
+
+
+class Refund(SQLModel, table=True):
+    """A refund keyed by the platform's ids, so it counts once and may precede its order.
+
+    `cumulative` rows hold a platform's "refunded so far" total (Stripe, generic): one row per
+    distinct total, and the order's refund is the largest of them or the sum of the
+    individual refund ids, whichever is more.
+    """
+
+    __tablename__ = "refund"
+    __table_args__ = (UniqueConstraint("platform", "store", "order_ref", "refund_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    store: str = Field(max_length=255)
+    order_ref: str = Field(max_length=255)  # the platform's order id (Order.external_id)
+    refund_id: str = Field(max_length=255)
+    cumulative: bool = False
+    currency: str = Field(max_length=3)
+    amount_minor: int
     created_at: datetime
