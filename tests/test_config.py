@@ -100,6 +100,25 @@ def test_tiers_may_be_given_in_any_order_with_spaces(env):
 # --- TRACKER_DATABASE_URL -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("url", [
+    "not a url", "shop.db", "mysql://user@localhost/tracker", "mongodb://localhost/tracker",
+    "sqlite+nosuchdriver:///x.db", "postgresql+nosuchdriver://u@h/db",
+])  # fmt: skip
+def test_bad_database_url_is_refused_with_a_message(env, url):
+    env.setenv("TRACKER_DATABASE_URL", url)
+    with pytest.raises(ConfigError, match="TRACKER_DATABASE_URL") as caught:
+        build()
+    assert "sqlite:///" in str(caught.value) and "postgresql+psycopg://" in str(caught.value)
+
+
+def test_bad_database_url_stops_the_command_without_leaking_the_password(tmp_path):
+    done = tracker(tmp_path, "init-db", TRACKER_SECRET_KEY=SECRET,
+                   TRACKER_DATABASE_URL="mysql://shop:hunter2@db.internal/tracker")  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "TRACKER_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+    assert "hunter2" not in done.stderr
+
+
 def test_database_url_default_is_sqlite_in_the_instance_folder(env, tmp_path):
     app = build()
     assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'tracker.db'}"

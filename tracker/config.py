@@ -3,7 +3,11 @@
 import os
 import re
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 DEV_SECRET = "dev-only-secret-do-not-use-in-production"
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 DEFAULT_TIERS = "nano:0,micro:10000,mid:50000,macro:500000,mega:1000000"
 
 
@@ -48,6 +52,20 @@ def _click_param(name):
     return name
 
 
+def _check_database_url(text):
+    # Found here, the mistake gets a message; found by the engine, a traceback.
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        url = None
+    if url is None or url.drivername not in DATABASE_DRIVERS:
+        shown = f"'{url.render_as_string(hide_password=True)}'" if url else "the value"
+        raise ConfigError(
+            f"TRACKER_DATABASE_URL: {shown} is not a supported database URL; use "
+            "sqlite:///path/to/tracker.db or postgresql+psycopg://user:password@host/dbname"
+        )
+
+
 def _secrets(name):
     return [s.strip() for s in os.environ.get(name, "").split(",") if s.strip()]
 
@@ -72,6 +90,7 @@ def load(instance_path, test_config=None):
         "TESTING": False,
     }
     cfg.update(test_config or {})
+    _check_database_url(cfg["DATABASE_URL"])
     if not cfg["SECRET_KEY"]:
         if not (cfg["DEBUG"] or cfg["TESTING"]):
             raise ConfigError(
