@@ -1,0 +1,281 @@
+"""Record an order event exactly once, attribute it, and apply refunds and cancellations.
+
+Exactly once comes from the database, never from locks in memory: orders are unique by
+(platform, store, external_id) and refunds by (platform, store, order, refund id). When two
+processes race, the loser's insert fails, it rolls back and re-reads what the winner stored.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from tracker import attribution as attr
+from tracker import money
+from tracker.models import Campaign, Click, Code, Creator, Enrolment, Link, Order, Refund
+from tracker.platforms import Kind, PayloadError
+
+RETRIES = 4  # re-reads after losing an insert race; more would mean something else is wrong
+CANCELLED = "cancelled"
+
+
+class Status(StrEnum):
+    RECORDED = "recorded"  # a new order, or a refund kept until its order arrives
+    UPDATED = "updated"  # an existing order changed (newer state, a new refund, re-attribution)
+    DUPLICATE = "duplicate"  # nothing new: a retry, the same order again, or a stale payload
+    IGNORED = "ignored"  # a topic we do not act on
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    order: Order | None = None
+    attribution: attr.Attribution | None = None
+
+
+def record_event(session, event, *, now, click_param="tclid"):
+    """Store what an OrderEvent says, at most once, and return what happened."""
+    if event.kind is Kind.IGNORED:
+        return Outcome(Status.IGNORED)
+    for attempt in range(RETRIES):
+        try:
+            outcome = _apply(session, event, now=now, click_param=click_param)
+            session.commit()
+            return outcome
+        except IntegrityError:
+            # another delivery of the same order or refund committed first: start again
+            # from what it stored, which turns this one into an update or a duplicate
+            session.rollback()
+            if attempt == RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply(session, event, *, now, click_param):
+    order = session.exec(_order_query(event).with_for_update()).first()
+    currency = event.currency or (order.currency if order else None)
+    new_refunds = _store_refunds(session, event, currency=currency, now=now)
+    has_data = None not in (event.amount, event.currency, event.placed_at)
+    if order is None and not has_data:
+        # a refund (or a bare cancellation) before its order: the refund waits in its table
+        status = Status.RECORDED if new_refunds else Status.DUPLICATE
+        return Outcome(status)
+    fresh = has_data and (order is None or not _stale(event, order))
+    before = None if order is None else _snapshot(order)
+    if order is None:
+        order = Order(platform=event.platform, store=event.store, external_id=event.order_id,
+                      created_at=now, updated_at=now, **_order_fields(event))  # fmt: skip
+        session.add(order)
+    elif fresh:
+        _update_fields(order, event)
+    if fresh:
+        # attribution is re-run on every fresh payload, so `tracker reprocess` can credit
+        # orders to codes or enrolments added after they arrived
+        _attribute(order, attribution_for(session, event, click_param=click_param))
+    _settle(session, order)
+    if before is None:
+        status = Status.RECORDED
+    else:
+        status = Status.UPDATED if _snapshot(order) != before else Status.DUPLICATE
+    if status is not Status.DUPLICATE:
+        order.updated_at = now
+    session.flush()  # an insert race shows up here, inside the retry loop
+    return Outcome(status, order, stored_attribution(session, order))
+
+
+def _order_query(event):
+    return select(Order).where(
+        Order.platform == event.platform,
+        Order.store == event.store,
+        Order.external_id == event.order_id,
+    )
+
+
+def _status_of(event):
+    if event.kind is Kind.CANCEL or event.status == CANCELLED:
+        return CANCELLED
+    return event.status or "paid"
+
+
+def _order_fields(event):
+    currency = money.currency_code(event.currency)
+    return {
+        "status": _status_of(event),
+        "placed_at": event.placed_at,
+        "day": event.placed_at.date(),
+        "currency": currency,
+        "amount_minor": minor(event.amount, currency),
+        "landing_url": (event.landing_url or None) and event.landing_url[:2048],
+        "customer_hash": event.customer_hash,
+        "source_updated_at": event.updated_at,
+    }
+
+
+def _stale(event, order):
+    """True when the event is older than what the order already holds."""
+    stored = order.source_updated_at
+    return event.updated_at is not None and stored is not None and event.updated_at < stored
+
+
+def _update_fields(order, event):
+    fields = _order_fields(event)
+    strictly_newer = event.updated_at is not None and (
+        order.source_updated_at is None or event.updated_at > order.source_updated_at
+    )
+    if order.status == CANCELLED and not strictly_newer:
+        fields["status"] = CANCELLED  # a retried "paid" never revives a cancelled order
+    if event.updated_at is None:
+        fields["source_updated_at"] = order.source_updated_at
+    if not fields["landing_url"]:
+        fields.pop("landing_url")  # some topics omit it; keep what an earlier one said
+    for name, value in fields.items():
+        setattr(order, name, value)
+
+
+def _snapshot(order):
+    return tuple(getattr(order, c.name) for c in Order.__table__.columns if c.name != "updated_at")
+
+
+def minor(amount, currency):
+    """Decimal major units to integer minor units, rounding half up past the exponent."""
+    return money.round_minor(Decimal(amount).scaleb(money.exponent(currency)))
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+
+def _store_refunds(session, event, *, currency, now):
+    """Insert refunds not stored yet; True if any was new."""
+    wanted = {r.refund_id: (False, r.amount) for r in event.refunds}
+    if event.refunded_total is not None and event.refunded_total > 0:
+        # one row per distinct cumulative total, so "the largest seen" needs no update race
+        total = event.refunded_total
+        wanted[f"total:{total.normalize():f}"] = (True, total)
+    if not wanted:
+        return False
+    if currency is None:
+        raise PayloadError("a refund for an unknown order must say its currency", "currency")
+    currency = money.currency_code(currency)
+    key = (Refund.platform == event.platform, Refund.store == event.store,
+           Refund.order_ref == event.order_id)  # fmt: skip
+    have = set(session.exec(select(Refund.refund_id).where(*key)).all())
+    for refund_id, (cumulative, amount) in wanted.items():
+        if refund_id[:255] in have:
+            continue
+        session.add(Refund(platform=event.platform, store=event.store, order_ref=event.order_id,
+                           refund_id=refund_id[:255], cumulative=cumulative, currency=currency,
+                           amount_minor=abs(minor(amount, currency)), created_at=now))  # fmt: skip
+    new = any(refund_id[:255] not in have for refund_id in wanted)
+    if new:
+        session.flush()
+    return new
+
+
+def _settle(session, order):
+    """Recompute refunded and commission from the stored refunds and the enrolment."""
+    rows = session.exec(
+        select(Refund.cumulative, Refund.amount_minor).where(
+            Refund.platform == order.platform,
+            Refund.store == order.store,
+            Refund.order_ref == order.external_id,
+            Refund.currency == order.currency,
+        )
+    ).all()
+    singles = sum(amount for cumulative, amount in rows if not cumulative)
+    totals = max((amount for cumulative, amount in rows if cumulative), default=0)
+    order.refunded_minor = min(order.amount_minor, max(singles, totals))
+    bp = 0
+    if order.enrolment_id is not None and order.status != CANCELLED:
+        bp = session.get(Enrolment, order.enrolment_id).commission_bp
+    net = order.amount_minor - order.refunded_minor
+    order.commission_minor = money.round_minor(Decimal(bp) * net / 10000)
+
+
+# --- attribution --------------------------------------------------------------------------
+
+
+def clues_of(event, *, click_param="tclid"):
+    """What the order carried: codes, click id and UTM values (from its landing URL too)."""
+    query = {}
+    if event.landing_url:
+        query = parse_qs(urlsplit(event.landing_url).query)
+    first = lambda name: (query.get(name) or [None])[0]  # noqa: E731
+    utm = event.utm or {}
+    return attr.Clues(
+        codes=tuple(event.codes) + tuple(event.promotion_ids),
+        click_id=event.click_id or first(click_param),
+        utm_campaign=utm.get("utm_campaign") or first("utm_campaign"),
+        utm_content=utm.get("utm_content") or first("utm_content"),
+    )
+
+
+def _targets(*columns):
+    return (
+        select(Enrolment.id, Enrolment.campaign_id, Enrolment.creator_id, Creator.handle,
+               Campaign.slug, Campaign.currency, Enrolment.commission_bp, *columns)
+        .join(Creator, Creator.id == Enrolment.creator_id)
+        .join(Campaign, Campaign.id == Enrolment.campaign_id)
+    )  # fmt: skip
+
+
+def _target(row):
+    return attr.Target(*row[:7])
+
+
+def attribution_for(session, event, *, click_param="tclid"):
+    """Gather the candidates for an order with indexed queries and apply the rules."""
+    clues = clues_of(event, click_param=click_param)
+    codes = []
+    upper = [c.strip().upper() for c in event.codes if c and c.strip()]
+    promos = [p.strip() for p in event.promotion_ids if p and p.strip()]
+    if upper or promos:
+        found = session.exec(_targets(Code.code, Code.stripe_promotion_code)
+                             .join(Code, Code.enrolment_id == Enrolment.id)
+                             .where(Code.code.in_(upper) | Code.stripe_promotion_code.in_(promos))
+                             ).all()  # fmt: skip
+        rank = {value: i for i, value in enumerate(upper + promos)}
+        found = sorted(found, key=lambda r: min(rank.get(r[7], 1e9), rank.get(r[8], 1e9)))
+        codes = [attr.CodeMatch(row[7], _target(row)) for row in found]
+    click = None
+    if clues.click_id:
+        row = session.exec(_targets(Click.click_id, Click.created_at,
+                                    Campaign.attribution_window_days)
+                           .join(Link, Link.enrolment_id == Enrolment.id)
+                           .join(Click, Click.link_id == Link.id)
+                           .where(Click.click_id == clues.click_id[:64])).first()  # fmt: skip
+        if row is not None:
+            click = attr.ClickMatch(row[7], row[8], row[9], _target(row))
+    utms = []
+    if clues.utm_campaign and clues.utm_content:
+        handle = clues.utm_content.strip().lstrip("@").lower()
+        rows = session.exec(_targets(Campaign.starts_on, Campaign.ends_on)
+                            .where(Campaign.utm_campaign == clues.utm_campaign.strip(),
+                                   Creator.handle == handle)
+                            .order_by(Enrolment.id.desc())).all()  # fmt: skip
+        utms = [attr.UtmMatch(_target(row), row[7], row[8]) for row in rows]
+    return attr.attribute(clues, placed_at=event.placed_at, codes=codes, click=click, utms=utms)
+
+
+def _attribute(order, found):
+    target = found.target
+    order.method = found.method.value
+    order.reason = found.reason.value if found.reason else None
+    order.enrolment_id = target.enrolment_id if target else None
+    order.campaign_id = target.campaign_id if target else None
+    order.creator_id = target.creator_id if target else None
+    order.code = found.code
+    order.click_id = found.click_id
+    order.unconverted = bool(target) and order.currency != target.campaign_currency
+
+
+def stored_attribution(session, order):
+    """The attribution an order holds, as the webhook reply and the CLI show it."""
+    target = None
+    if order.enrolment_id is not None:
+        row = session.exec(_targets().where(Enrolment.id == order.enrolment_id)).first()
+        target = _target(row) if row else None
+    reason = attr.Reason(order.reason) if order.reason else None
+    return attr.Attribution(attr.Method(order.method), reason, target, order.code, order.click_id)
