@@ -1,0 +1,215 @@
+"""The `tracker` command, contract section 1: init-db, create-api-key, import-creators."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from tracker import create_app
+
+SECRET = "0123456789abcdef" * 4
+HEADER = "handle,name,platform,followers,email,engagement_rate,niche"
+
+
+def tracker(tmp_path, *args):
+    """The installed console script, on a database of the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_SECRET_KEY=SECRET, TRACKER_INSTANCE=str(tmp_path / "instance"),
+               TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")  # fmt: skip
+    script = Path(sys.executable).with_name("tracker")
+    return subprocess.run([str(script), *args], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)  # fmt: skip
+
+
+def write(tmp_path, text, name="creators.csv", encoding="utf-8", newline="\n"):
+    path = tmp_path / name
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return str(path)
+
+
+def handles(api):
+    r = api.get("/api/v1/creators?limit=1000")
+    assert r.status_code == 200
+    return sorted(c["handle"] for c in r.json["creators"])
+
+
+# --- init-db ------------------------------------------------------------------------------
+
+
+def test_init_db_is_idempotent_and_keeps_data(app, runner, api):
+    first = runner.invoke(args=["init-db"])
+    assert first.exit_code == 0 and "database ready" in first.output
+    api.creator("maya")
+    again = runner.invoke(args=["init-db"])
+    assert again.exit_code == 0, again.output
+    assert handles(api) == ["maya"]
+
+
+def test_init_db_creates_the_database_and_its_folder(tmp_path):
+    for _ in range(2):
+        done = tracker(tmp_path, "init-db")
+        assert done.returncode == 0, done.stderr
+    engine = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    names = inspect(engine.extensions["tracker.engine"]).get_table_names()
+    engine.extensions["tracker.engine"].dispose()
+    assert {"creator", "campaign", "link", "code", "click", "api_key"} <= set(names)
+
+
+# --- create-api-key -----------------------------------------------------------------------
+
+
+def test_create_api_key_prints_the_key_alone_on_the_last_line(runner, client):
+    result = runner.invoke(args=["create-api-key", "zapier"])
+    assert result.exit_code == 0, result.output
+    key = result.stdout.splitlines()[-1]
+    assert key == key.strip() and " " not in key and len(key) >= 32
+    assert client.get("/api/v1/creators", headers={"Authorization": f"Bearer {key}"}).status_code \
+        == 200
+    assert client.get("/api/v1/creators", headers={"X-Api-Key": key}).status_code == 200
+    assert client.get("/api/v1/creators", headers={"Authorization": f"Bearer {key}x"}).status_code \
+        == 401
+
+
+def test_create_api_key_through_the_console_script(tmp_path):
+    done = tracker(tmp_path, "create-api-key", "ci")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1  # the key alone on stdout; the notice goes to stderr
+    key = done.stdout.strip()
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"})
+    r = app.test_client().get("/api/v1/creators", headers={"Authorization": f"Bearer {key}"})
+    app.extensions["tracker.engine"].dispose()
+    assert r.status_code == 200
+    assert key not in (tmp_path / "cli.db").read_bytes().decode("latin-1")  # stored hashed
+
+
+def test_each_key_is_new(runner):
+    keys = {runner.invoke(args=["create-api-key", "k"]).stdout.splitlines()[-1] for _ in range(3)}
+    assert len(keys) == 3
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+def test_create_api_key_needs_a_sensible_name(runner, name):
+    result = runner.invoke(args=["create-api-key", name])
+    assert result.exit_code != 0 and "NAME" in result.output
+
+
+# --- import-creators ----------------------------------------------------------------------
+
+
+GOOD = f"""{HEADER}
+@Maya,Maya Glow,Instagram,8200,maya@example.com,0.042,skincare
+lena,"Lena, the Baker",tiktok,120000,,,food
+omar,Omar,youtube,0,,,
+"""
+
+
+def test_import_creators_imports_every_row(runner, api, tmp_path):
+    result = runner.invoke(args=["import-creators", write(tmp_path, GOOD)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == "imported 3 creators"
+    assert "importing" in result.stderr  # progress
+    assert handles(api) == ["lena", "maya", "omar"]
+    maya = api.get("/api/v1/creators/maya").json
+    assert (maya["name"], maya["platform"], maya["followers"]) == ("Maya Glow", "instagram", 8200)
+    assert maya["email"] == "maya@example.com" and maya["niche"] == "skincare"
+    assert str(maya["engagement_rate"]) == "0.042"
+    assert api.get("/api/v1/creators/lena").json["name"] == "Lena, the Baker"
+    assert api.get("/api/v1/creators/lena").json["tier"] == "mid"
+
+
+def test_import_shows_progress_for_a_large_file(runner, api, tmp_path):
+    rows = "".join(f"creator{i},Creator {i},tiktok,{i * 10}\n" for i in range(250))
+    result = runner.invoke(args=["import-creators", write(tmp_path, "handle,name,platform,"
+                                                                  "followers\n" + rows)])
+    assert result.exit_code == 0, result.output
+    assert "imported 250 creators" in result.stdout and "importing" in result.stderr
+    assert len(handles(api)) == 250
+
+
+@pytest.mark.parametrize("encoding, newline", [
+    ("utf-8", "\r\n"), ("utf-8-sig", "\n"), ("utf-8-sig", "\r\n"),
+], ids=["CRLF", "BOM", "BOM+CRLF"])  # fmt: skip
+def test_import_reads_bom_and_crlf_files(runner, api, tmp_path, encoding, newline):
+    path = write(tmp_path, GOOD.replace("Maya Glow", "Maÿa Glöw"), encoding=encoding,
+                 newline=newline)  # fmt: skip
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 0, result.output
+    assert handles(api) == ["lena", "maya", "omar"]
+    assert api.get("/api/v1/creators/maya").json["name"] == "Maÿa Glöw"
+
+
+def test_header_names_are_not_case_or_space_sensitive(runner, api, tmp_path):
+    path = write(tmp_path, " Handle , NAME,Platform ,Followers\nmaya,Maya,instagram,10\n")
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 0, result.output
+    assert handles(api) == ["maya"]
+
+
+BAD = f"""{HEADER}
+maya,Maya,instagram,8200,,,
+lena,Lena,myspace,100,,,
+@MAYA,Maya Again,tiktok,50,,,
+omar,,youtube,1000,,,
+kim,Kim,tiktok,-5,,,
+
+li,Li,tiktok,lots,,,
+zoe,Zoe,blog,10,not-an-email,,
+ana,Ana,blog,10,,very,
+bo b,Bob,blog,10,,,
+"""
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
+def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(runner, api, tmp_path,
+                                                                   newline):  # fmt: skip
+    path = write(tmp_path, BAD, newline=newline)
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 1
+    errors = {int(line.split(":")[1]): line for line in result.stderr.splitlines()
+              if line.startswith(path + ":")}  # fmt: skip
+    assert sorted(errors) == [3, 4, 5, 6, 8, 9, 10, 11]  # line 7 is blank, line 2 is good
+    assert "platform" in errors[3] and "handle" in errors[4] and "line 2" in errors[4]
+    assert "name" in errors[5] and "followers" in errors[6] and "followers" in errors[8]
+    assert "email" in errors[9] and "engagement_rate" in errors[10] and "handle" in errors[11]
+    assert "nothing imported: 8 bad row(s)" in result.stderr
+    assert "imported" not in result.stdout
+    assert handles(api) == []
+
+
+def test_handles_already_in_the_database_are_bad_rows(runner, api, tmp_path):
+    api.creator("maya")
+    path = write(tmp_path, "handle,name,platform,followers\nlena,Lena,tiktok,5\n@MAYA,M,tiktok,5\n")
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 1
+    assert f"{path}:3: handle: 'maya' exists already" in result.stderr
+    assert handles(api) == ["maya"]
+
+
+@pytest.mark.parametrize("text, named", [
+    ("maya,Maya,instagram,8200\n", "handle"),  # no header row
+    ("handle,name,platform\nmaya,Maya,instagram\n", "followers"),
+    ("handle,name,platform,followers,shoe_size\nmaya,Maya,instagram,1,44\n", "shoe_size"),
+    ("", "handle"),
+    ("\n\n", "handle"),
+], ids=["no header", "missing column", "unknown column", "empty", "blank lines"])  # fmt: skip
+def test_a_bad_header_is_reported_on_line_1(runner, api, tmp_path, text, named):
+    path = write(tmp_path, text)
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 1
+    first = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:1:")]
+    assert first and named in first[0]
+    assert handles(api) == []
+
+
+def test_a_header_without_rows_imports_nothing_cleanly(runner, api, tmp_path):
+    result = runner.invoke(args=["import-creators", write(tmp_path, HEADER + "\n")])
+    assert result.exit_code == 0, result.output
+    assert "imported 0 creators" in result.stdout
+
+
+def test_a_missing_file_is_a_usage_error(runner, tmp_path):
+    result = runner.invoke(args=["import-creators", str(tmp_path / "nope.csv")])
+    assert result.exit_code == 2 and "nope.csv" in result.output
