@@ -210,6 +210,15 @@ def test_a_header_without_rows_imports_nothing_cleanly(runner, api, tmp_path):
     assert "imported 0 creators" in result.stdout
 
 
+def test_a_row_with_more_values_than_columns_is_bad(runner, api, tmp_path):
+    # An unquoted thousands separator: 8,200 followers read as 8 plus a stray value.
+    path = write(tmp_path, "handle,name,platform,followers\nmaya,Maya,instagram,8,200\n")
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 1
+    assert f"{path}:2:" in result.stderr and "5 values" in result.stderr
+    assert handles(api) == []
+
+
 def test_a_missing_file_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(args=["import-creators", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "nope.csv" in result.output

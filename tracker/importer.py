@@ -28,6 +28,11 @@ def parse_creators_csv(text):
     items, errors, seen = [], [], {}
     for row in reader:
         line = reader.line_num
+        if None in row:  # csv puts values past the last column under None: never drop them
+            count = len(header) + len(row[None])
+            errors.append((line, f"{count} values for {len(header)} columns (quote values "
+                                 "that contain a comma)"))  # fmt: skip
+            continue
         data = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip()}
         if "followers" in data and data["followers"].isdigit():
             data["followers"] = int(data["followers"])
