@@ -1,5 +1,6 @@
 """Blueprint for marketers: the HTML dashboard under /dashboard, with /login and /logout."""
 
+import io
 from decimal import Decimal
 
 import segno
@@ -323,7 +324,10 @@ def link_qr(slug):
     link = listings.link_by_slug(get_session(), slug)
     if link is None:
         raise NotFound(f"no link '{slug}'", "link")
-    svg = segno.make(f"{base_url()}/{link.slug}", error="m").svg_inline(scale=4, border=2)
+    # A standalone SVG document (with xmlns): browsers show nothing in an <img> without it.
+    buffer = io.BytesIO()
+    segno.make(f"{base_url()}/{link.slug}", error="m").save(buffer, kind="svg", scale=4, border=2)
+    svg = buffer.getvalue()
     headers = {"Cache-Control": "private, max-age=3600"}
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="{link.slug}-qr.svg"'
