@@ -219,6 +219,15 @@ def test_a_row_with_more_values_than_columns_is_bad(runner, api, tmp_path):
     assert handles(api) == []
 
 
+def test_a_file_that_is_not_utf8_is_refused_with_a_message(runner, api, tmp_path):
+    path = write(tmp_path, "handle,name,platform,followers\nzoe,Zoë,blog,10\n", encoding="latin-1")
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code not in (0, None)
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "UTF-8" in result.output
+    assert handles(api) == []
+
+
 def test_a_missing_file_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(args=["import-creators", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "nope.csv" in result.output

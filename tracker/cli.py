@@ -62,8 +62,13 @@ def import_creators(path):
     """Import creators from a CSV file with a header row; all rows or none."""
     from tracker import importer
 
-    with open(path, encoding="utf-8-sig") as f:
-        items, errors = importer.parse_creators_csv(f.read())
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError as err:
+        raise click.ClickException(f"{path}: not UTF-8 text (byte {err.start}); save it as "
+                                   "CSV UTF-8 and try again") from None  # fmt: skip
+    items, errors = importer.parse_creators_csv(text)
     with session() as s:
         errors += importer.existing_handles(s, items)
         if errors:
