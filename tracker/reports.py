@@ -147,16 +147,18 @@ def _click_source(kind, scope, people):
         )
         .where(*_campaign_filters(scope, c.campaign_id, c.creator_id))
         .where(*_day_filters(scope, c.day))
-        .group_by(c.link_id, c.day, c.campaign_id, c.creator_id)
+        .group_by(c.campaign_id, c.day, c.link_id, c.creator_id)  # ix_click_report order
         .subquery("link_days")
     )  # fmt: skip
     d = per_link_day.c
     keys = _keys(kind, people, d.campaign_id, d.creator_id, d.day)
-    query = select(*keys, *_zeros(ENROLMENT_MEASURES), d.clicks, d.unique_clicks, d.bot_clicks,
-                   *_zeros(ORDER_MEASURES)).select_from(per_link_day)  # fmt: skip
+    # summed to the report's key here, so the final GROUP BY sorts a few rows, not every link-day
+    sums = [func.sum(d[m]).label(m) for m in CLICK_MEASURES]
+    query = select(*keys, *_zeros(ENROLMENT_MEASURES), *sums, *_zeros(ORDER_MEASURES))
+    query = query.select_from(per_link_day)
     if kind in ("tiers", "platforms"):
         query = query.join(people, people.c.id == d.creator_id)
-    return query
+    return query.group_by(*[k.element for k in keys])
 
 
 def _order_source(kind, scope, people):
