@@ -476,10 +476,137 @@ def parse_generic(body, headers, *, now, click_param=CLICK_PARAM):
     )  # fmt: skip
 
 
+# WooCommerce -----------------------------------------------------------------------------
+
+WOO_TOPICS = {"order.created": Kind.ORDER, "order.updated": Kind.UPDATE}
+WOO_PAID = {"processing", "completed", "refunded"}  # money was taken at some point
+WOO_CANCELLED = {"cancelled", "failed", "trash"}
+WOO_SESSION_ENTRY = "_wc_order_attribution_session_entry"  # the landing URL, with its query
+
+
+def parse_woocommerce(body, headers, *, now, click_param=CLICK_PARAM):
+    """Read order.created/updated (PHP JSON); cancelled or failed orders become CANCEL."""
+    h = _headers(headers)
+    topic = _topic(h, ("x-wc-webhook-topic",), "X-WC-Webhook-Topic")
+    store = _header_value(h, ("x-wc-webhook-source",), "X-WC-Webhook-Source")
+    event_id = _header_value(h, ("x-wc-webhook-delivery-id",), "X-WC-Webhook-Delivery-ID")
+    base = {"platform": "woocommerce", "topic": topic, "store": store or "", "event_id": event_id}
+    kind = WOO_TOPICS.get(topic)
+    if kind is None:
+        return OrderEvent(**base, kind=Kind.IGNORED, order_id="")
+    data = _load(body)
+    status = _text(data, "status", required=True)
+    currency = _currency(data.get("currency"))
+    amount = _money(data.get("total"), "total", currency) - _money(
+        data.get("total_tax") or "0", "total_tax", currency
+    ) - _money(data.get("shipping_total") or "0", "shipping_total", currency)
+    if amount < 0:
+        raise PayloadError("total - total_tax - shipping_total is negative", "total")
+    refunds = tuple(
+        Refund(_ident(r.get("id"), f"refunds[{i}].id"),
+               _money(r.get("total"), f"refunds[{i}].total", currency, negative=True).copy_abs())
+        for i, r in enumerate(_items(data, "refunds"))
+    )  # fmt: skip
+    meta = {m["key"]: m.get("value") for m in _items(data, "meta_data")
+            if isinstance(m.get("key"), str)}  # fmt: skip
+    landing = _url(meta.get(WOO_SESSION_ENTRY))
+    params = _query(landing)
+    if status in WOO_CANCELLED:
+        kind = Kind.CANCEL
+    elif status == "refunded":
+        kind = Kind.REFUND
+    return OrderEvent(
+        **base, kind=kind, order_id=_ident(data.get("id"), "id"),
+        placed_at=_when(data.get("date_created_gmt"), "date_created_gmt", naive_is_utc=True),
+        updated_at=_when(data.get("date_modified_gmt"), "date_modified_gmt", naive_is_utc=True,
+                         required=False),
+        currency=currency, amount=amount,
+        status="cancelled" if status in WOO_CANCELLED else "paid" if status in WOO_PAID else
+        "pending",
+        refunds=refunds,
+        refunded_total=amount if status == "refunded" and not refunds else None,
+        codes=_codes(c.get("code", "").lower() for c in _items(data, "coupon_lines")
+                     if isinstance(c.get("code"), str)),
+        click_id=_click(meta.get(click_param), meta.get(f"_{click_param}"),
+                        params.get(click_param)),
+        landing_url=landing, utm=_utm(params),
+        customer_hash=_customer(_obj(data, "billing", "billing").get("email")),
+    )  # fmt: skip
+
+
+# Stripe ----------------------------------------------------------------------------------
+
+STRIPE_TOPICS = {
+    "checkout.session.completed": Kind.ORDER,
+    "checkout.session.async_payment_succeeded": Kind.UPDATE,
+    "charge.refunded": Kind.REFUND,
+}
+STRIPE_PAID = {"paid", "no_payment_required"}  # a 100 % discount needs no payment yet counts
+
+
+def parse_stripe(body, headers, *, now, click_param=CLICK_PARAM):
+    """Read a Stripe event: a Checkout Session becomes an order, a refunded charge a refund."""
+    event = _load(body)
+    topic = _text(event, "type", required=True)[:100]
+    store = _ident(event["account"], "account") if event.get("account") else ""
+    base = {"platform": "stripe", "topic": topic, "event_id": _ident(event.get("id"), "id"),
+            "store": store}  # fmt: skip
+    kind = STRIPE_TOPICS.get(topic)
+    if kind is None:
+        return OrderEvent(**base, kind=Kind.IGNORED, order_id="")
+    obj = _obj(_obj(event, "data", "data", required=True), "object", "data.object", required=True)
+    currency = _currency(obj.get("currency"), "data.object.currency")
+    object_id = _ident(obj.get("id"), "data.object.id")
+    if kind is Kind.REFUND:
+        return _stripe_refund(obj, base, currency, object_id)
+    metadata = _obj(obj, "metadata", "data.object.metadata")
+    totals = _obj(obj, "total_details", "data.object.total_details")
+    amount = _minor(obj, "amount_subtotal", "data.object.amount_subtotal", currency)
+    if totals.get("amount_discount") is not None:
+        amount -= _minor(totals, "amount_discount", "data.object.total_details.amount_discount",
+                         currency)  # fmt: skip
+    if amount < 0:
+        raise PayloadError("amount_discount is more than amount_subtotal", "data.object")
+    paid = kind is Kind.UPDATE or obj.get("payment_status") in STRIPE_PAID
+    promotions = [_ref(d.get("promotion_code"), "data.object.discounts[].promotion_code")
+                  for d in _items(obj, "discounts", "data.object.discounts")]  # fmt: skip
+    landing = _url(metadata.get("landing_url"))
+    return OrderEvent(
+        **base, kind=kind, object_id=object_id,
+        order_id=_ref(obj.get("payment_intent"), "data.object.payment_intent") or object_id,
+        placed_at=_unix(obj.get("created"), "data.object.created"),
+        currency=currency, amount=amount, status="paid" if paid else "pending",
+        codes=_codes([metadata.get("code")]), promotion_ids=tuple(filter(None, promotions)),
+        click_id=_click(obj.get("client_reference_id"), metadata.get(click_param)),
+        landing_url=landing, utm=_utm(_query(landing)),
+        customer_hash=_customer(_obj(obj, "customer_details", "data.object.customer_details")
+                                .get("email"), obj.get("customer_email")),
+    )  # fmt: skip
+
+
+def _stripe_refund(charge, base, currency, charge_id):
+    """charge.refunded: the cumulative amount_refunded, and each refund it lists by id."""
+    listed = _items(_obj(charge, "refunds", "data.object.refunds"), "data", "data.object.refunds")
+    refunds = tuple(
+        Refund(_ident(r.get("id"), "data.object.refunds.data[].id"),
+               _minor(r, "amount", "data.object.refunds.data[].amount", currency))
+        for r in listed if r.get("status") not in ("failed", "canceled")
+    )  # fmt: skip
+    return OrderEvent(
+        **base, kind=Kind.REFUND, object_id=charge_id, currency=currency, refunds=refunds,
+        order_id=_ref(charge.get("payment_intent"), "data.object.payment_intent") or charge_id,
+        refunded_total=_minor(charge, "amount_refunded", "data.object.amount_refunded", currency),
+        customer_hash=_customer(_obj(charge, "billing_details", "data.object.billing_details")
+                                .get("email")),
+    )  # fmt: skip
+
+
 # Dispatch --------------------------------------------------------------------------------
 
 PLATFORMS = {
     "shopify": (verify_shopify, parse_shopify),
+    "woocommerce": (verify_woocommerce, parse_woocommerce),
+    "stripe": (verify_stripe, parse_stripe),
     "generic": (verify_generic, parse_generic),
 }
 # A shape no check above foresaw is still the sender's bad body (400), never our 500.
