@@ -252,3 +252,16 @@ def test_click_ids_are_unique_and_unguessable(client, enrolled, clicks):
     for bit in range(96):
         ones = sum(r >> bit & 1 for r in randoms)
         assert 350 < ones < 650, (bit, ones)
+
+
+def test_a_non_ascii_destination_is_sent_as_an_ascii_location(api, client, clicks):
+    # A header carries ASCII: "€" cannot even be written by the server, "é" would be mangled.
+    api.creator("lena")
+    api.campaign("Été", destination_url="https://bücher.example/sérum?q=€&x=1#top")
+    slug = api.enrol("ete", "lena")["link"]["slug"]
+    for method in (client.get, client.head):
+        location = method("/" + slug, headers={"User-Agent": IPHONE}).headers["Location"]
+        assert location.isascii(), location
+        assert unquote(location).startswith("https://bücher.example/sérum?q=€&x=1&utm_source=")
+        assert location.endswith("#top")
+    assert len(clicks()) == 1

@@ -9,8 +9,10 @@ import atexit
 import fcntl
 import logging
 import os
+import re
 import threading
 import time
+from urllib.parse import quote
 
 from sqlalchemy import bindparam, select
 
@@ -22,6 +24,7 @@ log = logging.getLogger("tracker.redirect")
 
 COLUMNS = [c.name for c in Click.__table__.columns if c.name != "id"]
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DATETIME in SQLite
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")  # a Location header carries ASCII only
 MAX_BUFFERED = 200_000  # clicks kept in memory while the database is unreachable
 COMMIT_WAIT = 2.0  # synchronous mode: seconds a request waits for the commit at most
 RETRY_EVERY = 0.5  # seconds between attempts while the database is unreachable
@@ -297,7 +300,9 @@ class Redirector:
 
 
 def with_click_id(target, param, click_id):
-    """Append the click id to the target's query, before any fragment."""
+    """Append the click id to the target's query, before any fragment; ASCII, for a header."""
+    if not target.isascii():  # browsers percent-decode hosts too, then apply IDNA
+        target = NON_ASCII.sub(lambda m: quote(m.group()), target)
     if click_id is None:
         return target
     url, hash_, fragment = target.partition("#")
