@@ -7,7 +7,7 @@ from flask import Flask
 
 def create_app(test_config=None):
     """Build the app: config, database, error handling, blueprints, redirect layer, CLI."""
-    from tracker import api, cli, config, dashboard, db, errors, health
+    from tracker import api, cli, config, dashboard, db, errors, health, webhooks
     from tracker.redirect import Redirector
 
     instance = os.path.abspath(os.environ.get("TRACKER_INSTANCE", "instance"))
@@ -19,6 +19,7 @@ def create_app(test_config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(webhooks.bp)
     cli.init_app(app)
     app.wsgi_app = Redirector(app.wsgi_app, app)
     app.extensions["tracker.redirector"] = app.wsgi_app

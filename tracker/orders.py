@@ -86,6 +86,13 @@ def _apply(session, event, *, now, click_param):
     return Outcome(status, order, stored_attribution(session, order))
 
 
+def duplicate_of(session, event):
+    """The reply to a delivery seen before: its order (if it has one) as it stands now."""
+    order = session.exec(_order_query(event)).first()
+    attribution = stored_attribution(session, order) if order else None
+    return Outcome(Status.DUPLICATE, order, attribution)
+
+
 def _order_query(event):
     return select(Order).where(
         Order.platform == event.platform,

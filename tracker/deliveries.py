@@ -1,0 +1,98 @@
+"""Keep every verified webhook delivery before acting on it, and replay them (`reprocess`).
+
+The raw body is committed before the order is touched, so an acknowledged delivery is never
+lost: if recording fails half way, the store's retry (or `tracker reprocess`) finishes it.
+"""
+
+import json
+from collections import Counter
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from tracker import orders, platforms
+from tracker.models import Delivery
+from tracker.platforms import PayloadError
+
+FINAL = {"recorded", "updated", "duplicate", "ignored"}  # outcomes that need no second look
+PRIVATE_HEADERS = {"cookie", "authorization"}
+TOPIC_HEADERS = ("x-shopify-topic", "shopify-topic", "x-wc-webhook-topic")
+
+
+def receive(session, *, platform, body, headers, now, click_param="tclid"):
+    """Store a verified delivery, then parse and record it; PayloadError for a bad body."""
+    kept = dict((k, v) for k, v in headers.items() if k.lower() not in PRIVATE_HEADERS)
+    try:
+        event = platforms.parse(platform, body, kept, now=now, click_param=click_param)
+    except PayloadError as err:
+        _keep(session, Delivery(platform=platform, topic=_topic_hint(kept), received_at=now,
+                                headers=json.dumps(kept), body=body, outcome="invalid",
+                                error=err.message[:500]))  # fmt: skip
+        raise
+    delivery = _keep(session, Delivery(
+        platform=platform, event_id=event.event_id, topic=event.topic[:100], received_at=now,
+        headers=json.dumps(kept), body=body, order_ref=event.order_id[:255] or None))  # fmt: skip
+    if delivery is None:
+        # this event id was stored before; unless that delivery never finished, it is a retry
+        first = session.exec(select(Delivery.outcome).where(
+            Delivery.platform == platform, Delivery.event_id == event.event_id)).first()
+        if first in FINAL:
+            return orders.duplicate_of(session, event)
+    try:
+        outcome = orders.record_event(session, event, now=now, click_param=click_param)
+    except PayloadError as err:
+        _finish(session, delivery, "invalid", err.message)
+        raise
+    _finish(session, delivery, outcome.status.value)
+    return outcome
+
+
+def _topic_hint(headers):
+    lower = {k.lower(): v for k, v in headers.items()}
+    return next((lower[h][:100] for h in TOPIC_HEADERS if lower.get(h)), "")
+
+
+def _keep(session, delivery):
+    """Commit a delivery row; None when its (platform, event id) is already stored."""
+    session.add(delivery)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return None
+    return delivery
+
+
+def _finish(session, delivery, outcome, error=None):
+    # only the delivery that stored the row writes its outcome: a concurrent retry of the same
+    # event id would otherwise overwrite "recorded" with "duplicate"
+    if delivery is None:
+        return
+    delivery.outcome = outcome
+    delivery.error = error[:500] if error else None
+    session.commit()
+
+
+def reprocess(session, *, now, platform=None, click_param="tclid"):
+    """Re-parse and re-record stored deliveries in the order received; returns counts."""
+    query = select(Delivery.id).order_by(Delivery.received_at, Delivery.id)
+    if platform:
+        query = query.where(Delivery.platform == platform)
+    counts = Counter()
+    for delivery_id in session.exec(query).all():
+        delivery = session.get(Delivery, delivery_id)
+        headers = json.loads(delivery.headers)
+        try:
+            event = platforms.parse(delivery.platform, delivery.body, headers,
+                                    now=delivery.received_at, click_param=click_param)
+            status = orders.record_event(session, event, now=now, click_param=click_param)
+            status, error = status.status.value, None
+        except PayloadError as err:
+            session.rollback()
+            status, error = "invalid", err.message
+        if delivery.outcome not in FINAL and (delivery.outcome, delivery.error) != (status, error):
+            # a delivery that never finished (or was unreadable) gets its outcome now
+            _finish(session, delivery, status, error)
+        counts[status] += 1
+        session.expunge_all()  # keep memory flat over a long history
+    return counts
