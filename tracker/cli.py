@@ -193,6 +193,22 @@ def export_report(kind, campaign, creator, currency, start, end, fmt, output):
         click.echo(f"{kind} report written to {output}", err=True)
 
 
+@main.command("reprocess")
+@click.option("--platform", type=click.Choice(["shopify", "woocommerce", "stripe", "generic"]))
+def reprocess(platform):
+    """Re-parse and re-attribute stored webhook deliveries, oldest first; safe to repeat."""
+    from datetime import UTC, datetime
+
+    from tracker.deliveries import reprocess as replay
+
+    with session() as s:
+        counts = replay(s, now=datetime.now(UTC), platform=platform,
+                        click_param=current_app.config["CLICK_PARAM"])  # fmt: skip
+    summary = ", ".join(f"{counts[k]} {k}" for k in
+                        ("recorded", "updated", "duplicate", "ignored", "invalid"))  # fmt: skip
+    click.echo(f"reprocessed {counts.total()} deliveries: {summary}")
+
+
 def run():
     """Entry point that turns configuration errors into a message and exit code 2."""
     try:
