@@ -37,7 +37,9 @@ class LiveServer:
     def command(self, *args, stdin=None):
         """Run another `tracker` command against the same database; return its stdout."""
         done = subprocess.run([sys.executable, "-m", "tracker", *args], env=self.env, input=stdin,
-                              capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        if done.returncode:
+            raise RuntimeError(f"tracker {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
 
     def start(self, timeout=60):

@@ -80,7 +80,9 @@ def daily_chart(days, *, title="Clicks and orders per day"):
     step = max(1, round(len(days) / 5))
     for i in range(0, len(days), step):
         x = LEFT + 2 + (i + 0.5) * width
-        parts.append(f'<text x="{_num(x)}" y="{height - 6}" class="tick" text-anchor="middle">'
+        anchor = "end" if x > DAILY_W - 24 else "middle"  # the last label must not be cut off
+        parts.append(f'<text x="{_num(min(x + 8, DAILY_W) if anchor == "end" else x)}" '
+                     f'y="{height - 6}" class="tick" text-anchor="{anchor}">'
                      f'{days[i][0].strftime("%b %-d")}</text>')  # fmt: skip
     parts.append("</svg>")
     return Markup("".join(parts))
