@@ -62,6 +62,7 @@ def bot_reason(ua, known_spider):
         return BotReason.PREVIEW
     if low.startswith(LIBRARY_PREFIXES):
         return BotReason.HTTP_LIBRARY
+    low = low.replace("cubot", "")  # a phone brand ("CUBOT X30"), not a robot
     if known_spider or low.endswith("bot") or any(m in low for m in CRAWLER_MARKERS):
         return BotReason.CRAWLER
     return None
