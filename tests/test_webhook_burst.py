@@ -1,0 +1,113 @@
+"""200 concurrent deliveries, duplicates included, through `tracker serve` on loopback."""
+
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.live_server import free_port
+from tests.signing import sign_generic, sign_shopify
+
+SECRET = "burst-secret"
+GENERIC, SHOPIFY = 30, 40  # orders: 30 x 4 generic + 40 x 2 Shopify deliveries = 200
+
+
+def deliveries():
+    """Each order several times: retries with the same event id, other topics, a refund twice."""
+    out = []
+    for n in range(GENERIC):
+        paid = {"order_id": f"B-{n}", "amount": "40.00", "currency": "USD",
+                "created_at": "2026-11-20T10:00:00Z", "status": "paid"}  # fmt: skip
+        refunded = {**paid, "status": "refunded", "refunded_amount": "15.00"}
+        for data, event_id in [(paid, f"p{n}"), (paid, f"p{n}"), (refunded, f"r{n}"),
+                               (refunded, f"r{n}-again")]:  # fmt: skip
+            body = json.dumps(data).encode()
+            out.append(("/webhooks/generic", body, sign_generic(body, SECRET, event_id=event_id)))
+    for n in range(SHOPIFY):
+        body = json.dumps({"id": 5000 + n, "created_at": "2026-11-20T10:00:00Z",
+                           "updated_at": "2026-11-20T10:00:00Z", "currency": "USD",
+                           "subtotal_price": "12.50", "financial_status": "paid"}).encode()
+        # even: a retry with the same event id; odd: the same order through another topic
+        sends = [("orders/create", f"s{n}"), ("orders/create", f"s{n}")] if n % 2 == 0 else [
+            ("orders/create", f"s{n}"), ("orders/paid", f"s{n}-paid")]
+        for topic, event_id in sends:
+            headers = sign_shopify(body, SECRET, topic=topic, shop="burst.myshopify.com",
+                                   event_id=event_id)  # fmt: skip
+            out.append(("/webhooks/shopify", body, headers))
+    return out
+
+
+@pytest.fixture
+def server(tmp_path):
+    port = free_port()
+    env = {**os.environ, "TRACKER_INSTANCE": str(tmp_path),
+           "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'burst.db'}",
+           "TRACKER_SECRET_KEY": "burst-test-secret-0123456789abcdef",
+           "TRACKER_WEBHOOK_SECRETS": SECRET, "TRACKER_SHOPIFY_SECRETS": SECRET}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "serve", "--port", str(port), "--workers", "2",
+         "--threads", "8"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            finally:
+                conn.close()
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("tracker serve did not start")
+            time.sleep(0.2)
+    yield port, tmp_path / "burst.db"
+    process.terminate()
+    process.wait(15)
+
+
+def post(port, path, body, headers):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_burst_with_duplicates_stores_each_order_once(server):
+    port, path = server
+    work = deliveries()
+    assert len(work) == 200
+    random.Random(7).shuffle(work)
+    started = time.monotonic()
+    with ThreadPoolExecutor(32) as pool:
+        replies = list(pool.map(lambda w: post(port, *w), work))
+    assert time.monotonic() - started < 30
+    assert Counter(status for status, _ in replies) == {200: 200}
+    statuses = Counter(reply["status"] for _, reply in replies)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        per_order = conn.execute(text(
+            "select platform, external_id, count(*) from orders group by 1, 2")).all()
+        refunded = conn.execute(text(
+            "select refunded_minor from orders where platform = 'generic'")).scalars().all()
+        kept = conn.execute(text("select count(*) from delivery")).scalar()
+        refunds = conn.execute(text("select count(*) from refund")).scalar()
+    engine.dispose()
+    assert all(n == 1 for _, _, n in per_order)
+    assert Counter(p for p, _, _ in per_order) == {"generic": GENERIC, "shopify": SHOPIFY}
+    assert statuses["recorded"] == GENERIC + SHOPIFY
+    assert refunded == [1500] * GENERIC and refunds == GENERIC  # the refund counted once
+    # a retry with a repeated event id is kept once; every other delivery is kept
+    assert kept == GENERIC * 3 + SHOPIFY // 2 * 3
