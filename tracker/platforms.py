@@ -397,7 +397,7 @@ def _shopify_order(data, base, kind, click_param):
         updated_at=_when(data.get("updated_at"), "updated_at", required=False),
         currency=currency, amount=_money(data.get("subtotal_price"), "subtotal_price", currency),
         status="cancelled" if data.get("cancelled_at") else
-        "paid" if data.get("financial_status") in SHOPIFY_PAID else "pending",
+        "paid" if _text(data, "financial_status") in SHOPIFY_PAID else "pending",
         refunds=tuple(_shopify_refund(r, f"refunds[{i}].", currency) for i, r in enumerate(listed)),
         codes=_codes(d.get("code") for d in discounts),
         click_id=_click(notes.get(click_param), params.get(click_param)),
@@ -567,7 +567,8 @@ def parse_stripe(body, headers, *, now, click_param=CLICK_PARAM):
                          currency)  # fmt: skip
     if amount < 0:
         raise PayloadError("amount_discount is more than amount_subtotal", "data.object")
-    paid = kind is Kind.UPDATE or obj.get("payment_status") in STRIPE_PAID
+    payment = _text(obj, "payment_status", "data.object.payment_status")
+    paid = kind is Kind.UPDATE or payment in STRIPE_PAID
     promotions = [_ref(d.get("promotion_code"), "data.object.discounts[].promotion_code")
                   for d in _items(obj, "discounts", "data.object.discounts")]  # fmt: skip
     landing = _url(metadata.get("landing_url"))
