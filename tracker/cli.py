@@ -152,6 +152,34 @@ def purge(before):
     click.echo(f"deleted {count} clicks made before {before.date().isoformat()}")
 
 
+@main.command("demo")
+@click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="last UTC day (default: yesterday); the same day gives the same numbers")
+@click.option("--scale", type=click.FloatRange(0.01, 10), default=1.0, show_default=True,
+              help="multiply the traffic (clicks and the orders that follow)")  # fmt: skip
+def demo(end, scale):
+    """Load a demo brand: 2 campaigns, 25 creators, 60 days of clicks, orders and refunds."""
+    from datetime import UTC, datetime, timedelta
+
+    from tracker import demo as demo_data
+
+    last = end.date() if end else datetime.now(UTC).date() - timedelta(days=1)
+    with session() as s:
+        try:
+            summary = demo_data.load(s, secret=current_app.config["SECRET_KEY"], end=last,
+                                     scale=scale, progress=lambda m: click.echo(m, err=True))
+        except demo_data.DemoLoaded as err:
+            raise click.ClickException(f"{err}; nothing was added. To see it again, load it "
+                                       "into an empty database (TRACKER_DATABASE_URL or "
+                                       "TRACKER_INSTANCE).") from None  # fmt: skip
+    click.echo(f"demo loaded: {summary.clicks} clicks ({summary.bots} from bots), "
+               f"{summary.orders} orders, {summary.refunds} refunds, {summary.cancelled} "
+               f"cancelled, {last - timedelta(days=59)} to {last}")
+    click.echo("open http://127.0.0.1:5000/dashboard/campaigns/glow-serum-launch "
+               "(./scripts/run or tracker serve), or as data:\n"
+               "  tracker export-report creators --campaign glow-serum-launch --format csv")
+
+
 @main.command("export-report")
 @click.argument("kind", type=click.Choice(["creators", "campaigns", "tiers", "platforms", "daily"]))
 @click.option("--campaign", help="campaign slug")
