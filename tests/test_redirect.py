@@ -265,3 +265,16 @@ def test_a_non_ascii_destination_is_sent_as_an_ascii_location(api, client, click
         assert unquote(location).startswith("https://bücher.example/sérum?q=€&x=1&utm_source=")
         assert location.endswith("#top")
     assert len(clicks()) == 1
+
+
+@pytest.mark.parametrize("query", ["tclid=stale", "ref=x&tclid=stale&tclid=older", "xtclid=keep"])
+def test_a_click_id_already_in_the_destination_never_shadows_the_new_one(api, client, clicks,
+                                                                          query):  # fmt: skip
+    api.creator("lena")
+    api.campaign("Spring", destination_url=f"{SHOP}?{query}#top")
+    slug = api.enrol("spring", "lena")["link"]["slug"]
+    where, pairs = follow(client, slug)
+    assert [v for k, v in pairs if k == "tclid"] == [clicks()[0]["click_id"]]
+    assert ("xtclid", "keep") in pairs or "xtclid" not in query
+    assert ("ref", "x") in pairs or "ref" not in query
+    assert where.fragment == "top"

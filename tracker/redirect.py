@@ -306,4 +306,8 @@ def with_click_id(target, param, click_id):
     if click_id is None:
         return target
     url, hash_, fragment = target.partition("#")
+    if param + "=" in url:  # a stale click id in the destination would shadow this one
+        base, _, query = url.partition("?")
+        kept = [p for p in query.split("&") if p and p.partition("=")[0] != param]
+        url = f"{base}?{'&'.join(kept)}" if kept else base
     return f"{url}{'&' if '?' in url else '?'}{param}={click_id}{hash_}{fragment}"
