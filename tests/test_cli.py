@@ -192,9 +192,11 @@ def test_handles_already_in_the_database_are_bad_rows(runner, api, tmp_path):
     ("maya,Maya,instagram,8200\n", "handle"),  # no header row
     ("handle,name,platform\nmaya,Maya,instagram\n", "followers"),
     ("handle,name,platform,followers,shoe_size\nmaya,Maya,instagram,1,44\n", "shoe_size"),
+    ("handle,name,platform,followers,name\nmaya,Maya,instagram,1,Other\n", "name"),
     ("", "handle"),
     ("\n\n", "handle"),
-], ids=["no header", "missing column", "unknown column", "empty", "blank lines"])  # fmt: skip
+], ids=["no header", "missing column", "unknown column", "repeated column", "empty",
+        "blank lines"])  # fmt: skip
 def test_a_bad_header_is_reported_on_line_1(runner, api, tmp_path, text, named):
     path = write(tmp_path, text)
     result = runner.invoke(args=["import-creators", path])

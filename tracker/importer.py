@@ -20,9 +20,11 @@ def parse_creators_csv(text):
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
-    if missing or unknown:
+    repeated = sorted({c for c in header if header.count(c) > 1})  # the last one would win
+    if missing or unknown or repeated:
         problems = [f"missing column(s): {', '.join(missing)}"] if missing else []
         problems += [f"unknown column(s): {', '.join(unknown)}"] if unknown else []
+        problems += [f"repeated column(s): {', '.join(repeated)}"] if repeated else []
         return [], [(1, "; ".join(problems) + f" (columns: {', '.join(COLUMNS)})")]
     reader.fieldnames = header
     items, errors, seen = [], [], {}
