@@ -91,7 +91,13 @@ def test_rotated_secret_either_position(platform, name, secrets):
 
 
 @pytest.mark.parametrize("platform,name", ONE_PER_PLATFORM)
-@pytest.mark.parametrize("secrets", [[], [""], None])
+def test_configured_secrets_are_stripped(platform, name):
+    body = payload(name)
+    verify(platform, body, signed(platform, body), [f" {SECRET}\n"], now=NOW)
+
+
+@pytest.mark.parametrize("platform,name", ONE_PER_PLATFORM)
+@pytest.mark.parametrize("secrets", [[], [""], [" "], None])
 def test_no_configured_secret_accepts_nothing(platform, name, secrets):
     body = payload(name)
     with pytest.raises(SignatureError):
@@ -393,6 +399,17 @@ def test_shopify_status(financial_status, cancelled_at, status):
     assert event.status == status
 
 
+@pytest.mark.parametrize("topic,cancelled_at,kind", [
+    ("orders/updated", None, Kind.UPDATE),
+    ("orders/updated", "2026-11-21T08:00:05+01:00", Kind.CANCEL),
+    ("orders/cancelled", "2026-11-21T08:00:05+01:00", Kind.CANCEL),
+])  # fmt: skip
+def test_shopify_a_cancelled_order_is_a_cancel_whichever_topic_says_so(topic, cancelled_at, kind):
+    data = dict(json.loads(payload("shopify/orders_create.json")), cancelled_at=cancelled_at)
+    body = json.dumps(data).encode()
+    assert parse("shopify", body, sign_shopify(body, SECRET, topic=topic), now=NOW).kind is kind
+
+
 def test_shopify_order_lists_every_refund():
     refund = json.loads(payload("shopify/refunds_create.json"))
     second = dict(refund, id=1001, refund_line_items=[
@@ -482,6 +499,10 @@ def test_stripe_expanded_references_and_connect_account():
     event = parse("stripe", body, sign_stripe(body, SECRET, NOW), now=NOW)
     assert (event.store, event.order_id, event.promotion_ids) == (
         "acct_1Q0Connected", "pi_expanded", ("promo_X",))
+
+
+def test_stripe_setup_session_is_ignored():
+    assert stripe_event(mode="setup", amount_subtotal=None).kind is Kind.IGNORED
 
 
 def test_stripe_refund_skips_failed_refunds_and_keeps_the_cumulative_total():

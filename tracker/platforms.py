@@ -107,7 +107,7 @@ def _same(given, expected):
 
 
 def _usable(secrets):
-    usable = [s for s in secrets or () if isinstance(s, str) and s]
+    usable = [s.strip() for s in secrets or () if isinstance(s, str) and s.strip()]
     if not usable:
         raise SignatureError("no webhook secret is configured for this platform")
     return usable
@@ -383,6 +383,9 @@ def parse_shopify(body, headers, *, now, click_param=CLICK_PARAM):
 
 
 def _shopify_order(data, base, kind, click_param):
+    cancelled = bool(data.get("cancelled_at"))
+    if cancelled:
+        kind = Kind.CANCEL  # orders/updated of a cancelled order too: as WooCommerce's status
     currency = _currency(data.get("currency"))
     landing = _url(data.get("landing_site"))
     params = _query(landing)
@@ -396,7 +399,7 @@ def _shopify_order(data, base, kind, click_param):
         placed_at=_when(data.get("created_at"), "created_at"),
         updated_at=_when(data.get("updated_at"), "updated_at", required=False),
         currency=currency, amount=_money(data.get("subtotal_price"), "subtotal_price", currency),
-        status="cancelled" if data.get("cancelled_at") else
+        status="cancelled" if cancelled else
         "paid" if _text(data, "financial_status") in SHOPIFY_PAID else "pending",
         refunds=tuple(_shopify_refund(r, f"refunds[{i}].", currency) for i, r in enumerate(listed)),
         codes=_codes(d.get("code") for d in discounts),
@@ -555,6 +558,8 @@ def parse_stripe(body, headers, *, now, click_param=CLICK_PARAM):
     if kind is None:
         return OrderEvent(**base, kind=Kind.IGNORED, order_id="")
     obj = _obj(_obj(event, "data", "data", required=True), "object", "data.object", required=True)
+    if obj.get("mode") == "setup":  # a session that only saves a card is no order
+        return OrderEvent(**base, kind=Kind.IGNORED, order_id="")
     currency = _currency(obj.get("currency"), "data.object.currency")
     object_id = _ident(obj.get("id"), "data.object.id")
     if kind is Kind.REFUND:
