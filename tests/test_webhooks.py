@@ -7,7 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session, create_engine, func, select
 
-from tests.signing import sign_generic, sign_shopify, woocommerce_ping
+from tests.signing import (
+    payload,
+    sign_generic,
+    sign_shopify,
+    sign_stripe,
+    sign_woocommerce,
+    woocommerce_ping,
+)
 from tracker.models import Delivery, Order, Refund
 
 SECRETS = {"SHOPIFY_SECRETS": ["shpss_new", "shpss_old"], "WOOCOMMERCE_SECRETS": ["wc_secret"],
@@ -300,3 +307,127 @@ def test_reprocess_finishes_a_delivery_that_never_finished(app, hooks, runner, s
     session.rollback()
     assert session.exec(select(Delivery.outcome)).one() == "recorded"
     assert count(session, Order) == 1
+
+
+# --- recorded platform payloads (tests/payloads), signed as each platform signs them --------
+
+
+@pytest.fixture
+def stores(make_app, api):
+    """maya (10 %, code MAYA15) in the EUR campaign the recorded payloads point at."""
+    api.creator("maya")
+    api.creator("leo")
+    api.campaign("Spring Glow", currency="EUR")
+    api.enrol("spring-glow", "maya", commission_rate="0.10",
+              discount={"type": "percent", "value": "15"})  # fmt: skip
+    api.enrol("spring-glow", "leo")
+    return make_app(**SECRETS).test_client()
+
+
+def post_shopify(client, name, topic, event_id=None):
+    body = payload(f"shopify/{name}.json")
+    headers = sign_shopify(body, "shpss_old", topic=topic, event_id=event_id)
+    return client.post("/webhooks/shopify", data=body, headers=headers)
+
+
+def post_woo(client, name, topic="order.updated"):
+    body = payload(f"woocommerce/{name}.json")
+    return client.post("/webhooks/woocommerce", data=body,
+                       headers=sign_woocommerce(body, "wc_secret", topic=topic))  # fmt: skip
+
+
+def post_stripe(client, name=None, *, body=None, at=None):
+    body = body or payload(f"stripe/{name}.json")
+    at = at or datetime.now(UTC)
+    return client.post("/webhooks/stripe", data=body,
+                       headers=sign_stripe(body, "whsec_test", at))  # fmt: skip
+
+
+def test_shopify_recorded_payloads(stores, session):
+    r = post_shopify(stores, "orders_create", "orders/create")
+    assert (r.json["status"], r.json["order"]["amount"], r.json["order"]["currency"]) == (
+        "recorded", "72.25", "EUR")
+    assert r.json["attribution"] == {"method": "code", "reason": None, "creator": "maya",
+                                     "campaign": "spring-glow"}  # fmt: skip
+    r = post_shopify(stores, "orders_updated_partial_refund", "orders/updated")
+    assert (r.json["status"], r.json["order"]["refunded"]) == ("updated", "25.50")
+    # the same refund through refunds/create (another topic, another event id) counts once
+    assert post_shopify(stores, "refunds_create", "refunds/create").json["status"] == "duplicate"
+    r = post_shopify(stores, "refunds_create_no_line_items", "refunds/create")
+    assert (r.json["order"]["refunded"], r.json["order"]["commission"]) == ("35.50", "3.68")
+    late = post_shopify(stores, "orders_create", "orders/paid")  # older updated_at: stale
+    assert (late.json["status"], late.json["order"]["refunded"]) == ("duplicate", "35.50")
+    assert count(session, Order) == 1
+
+
+def test_shopify_cancelled_payload(stores):
+    r = post_shopify(stores, "orders_cancelled", "orders/cancelled")
+    assert (r.json["order"]["status"], r.json["order"]["commission"]) == ("cancelled", "0.00")
+
+
+def test_woocommerce_recorded_payloads(stores, session):
+    r = post_woo(stores, "order_created", "order.created")
+    assert (r.status_code, r.json["status"]) == (200, "recorded")
+    assert r.json["attribution"]["creator"] == "maya"  # coupon arrives lower-cased
+    r = post_woo(stores, "order_updated_partial_refund")
+    assert (r.json["status"], r.json["order"]["refunded"]) == ("updated", "30.60")
+    r = post_woo(stores, "order_updated_refunded")
+    assert (r.json["order"]["refunded"], r.json["order"]["net"]) == ("72.25", "0.00")
+    r = post_woo(stores, "order_updated_cancelled")  # modified before the refunds: stale
+    assert (r.json["status"], r.json["order"]["status"]) == ("duplicate", "paid")
+
+
+def test_woocommerce_cancellation(stores):
+    post_woo(stores, "order_created", "order.created")
+    r = post_woo(stores, "order_updated_cancelled")
+    assert (r.json["status"], r.json["order"]["status"]) == ("updated", "cancelled")
+
+
+def test_woocommerce_unknown_topic_is_ignored(stores):
+    assert post_woo(stores, "product_updated", "product.updated").json["status"] == "ignored"
+
+
+def test_stripe_order_then_refund_and_retry(stores, session):
+    r = post_stripe(stores, "checkout_session_completed")
+    assert (r.json["status"], r.json["order"]["id"]) == ("recorded", "pi_3QwErTyUiOp12345")
+    # a USD order in an EUR campaign: credited, but kept out of money totals
+    assert (r.json["attribution"]["creator"], r.json["order"]["unconverted"]) == ("maya", True)
+    r = post_stripe(stores, "charge_refunded")
+    assert (r.json["status"], r.json["order"]["refunded"]) == ("updated", "30.60")
+    assert post_stripe(stores, "charge_refunded").json["status"] == "duplicate"
+    assert count(session, Delivery) == 2 and count(session, Refund) == 2  # by id + cumulative
+
+
+def test_stripe_jpy_async_payment(stores):
+    r = post_stripe(stores, "checkout_session_completed_jpy_unpaid")
+    assert (r.json["order"]["status"], r.json["order"]["amount"]) == ("pending", "10200")
+    r = post_stripe(stores, "checkout_session_async_payment_succeeded_jpy")
+    assert (r.json["status"], r.json["order"]["status"]) == ("updated", "paid")
+    assert r.json["order"]["currency"] == "JPY"
+
+
+def test_stripe_late_unpaid_event_never_unpays(stores):
+    post_stripe(stores, "checkout_session_async_payment_succeeded_jpy")
+    r = post_stripe(stores, "checkout_session_completed_jpy_unpaid")
+    assert (r.json["status"], r.json["order"]["status"]) == ("duplicate", "paid")
+
+
+def test_stripe_promotion_code_id(api, stores):
+    api.post("/api/v1/codes", {"campaign": "spring-glow", "creator": "leo", "code": "LEOVIP",
+                               "stripe_promotion_code": "promo_1QmAyA15xYzAbCdE"})  # fmt: skip
+    event = json.loads(payload("stripe/checkout_session_completed.json"))
+    event["data"]["object"]["metadata"].pop("code")
+    r = post_stripe(stores, body=json.dumps(event).encode())
+    assert (r.json["attribution"]["method"], r.json["attribution"]["creator"]) == ("code", "leo")
+
+
+@pytest.mark.parametrize(("age", "status"), [(299, 200), (301, 401)])
+def test_stripe_timestamp_tolerance(stores, session, age, status):
+    r = post_stripe(stores, "checkout_session_completed", at=datetime.now(UTC) - timedelta(
+        seconds=age))
+    assert r.status_code == status
+    assert count(session, Delivery) == (1 if status == 200 else 0)
+
+
+def test_stripe_unknown_type_is_ignored(stores):
+    assert post_stripe(stores, "customer_created").json["status"] == "ignored"

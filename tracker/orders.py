@@ -20,6 +20,7 @@ from tracker.platforms import Kind, PayloadError
 
 RETRIES = 4  # re-reads after losing an insert race; more would mean something else is wrong
 CANCELLED = "cancelled"
+STATUS_RANK = {"pending": 0, "paid": 1, CANCELLED: 2}
 
 
 class Status(StrEnum):
@@ -132,8 +133,10 @@ def _update_fields(order, event):
     strictly_newer = event.updated_at is not None and (
         order.source_updated_at is None or event.updated_at > order.source_updated_at
     )
-    if order.status == CANCELLED and not strictly_newer:
-        fields["status"] = CANCELLED  # a retried "paid" never revives a cancelled order
+    if not strictly_newer:
+        # without a newer timestamp a status only moves forward: a retried "paid" never
+        # revives a cancelled order, a late "pending" never un-pays one
+        fields["status"] = max(order.status, fields["status"], key=STATUS_RANK.get)
     if event.updated_at is None:
         fields["source_updated_at"] = order.source_updated_at
     if not fields["landing_url"]:
