@@ -189,12 +189,14 @@ def test_handles_already_in_the_database_are_bad_rows(runner, api, tmp_path):
 
 
 @pytest.mark.parametrize("text, named", [
-    ("maya,Maya,instagram,8200\n", "handle"),  # no header row
-    ("handle,name,platform\nmaya,Maya,instagram\n", "followers"),
-    ("handle,name,platform,followers,shoe_size\nmaya,Maya,instagram,1,44\n", "shoe_size"),
-    ("handle,name,platform,followers,name\nmaya,Maya,instagram,1,Other\n", "name"),
-    ("", "handle"),
-    ("\n\n", "handle"),
+    ("maya,Maya,instagram,8200\n", "missing column(s): handle, name"),  # no header row
+    ("handle,name,platform\nmaya,Maya,instagram\n", "missing column(s): followers"),
+    ("handle,name,platform,followers,shoe_size\nmaya,Maya,instagram,1,44\n",
+     "unknown column(s): shoe_size"),
+    ("handle,name,platform,followers,name\nmaya,Maya,instagram,1,Other\n",
+     "repeated column(s): name"),
+    ("", "missing column(s): handle"),
+    ("\n\n", "missing column(s): handle"),
 ], ids=["no header", "missing column", "unknown column", "repeated column", "empty",
         "blank lines"])  # fmt: skip
 def test_a_bad_header_is_reported_on_line_1(runner, api, tmp_path, text, named):
