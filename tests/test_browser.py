@@ -119,8 +119,6 @@ def test_a_marketer_sets_up_a_campaign_and_sees_a_sale(chromium, server):
         server, order_id="W-1001", amount="120.00", currency="USD", code=code.lower(),
         created_at=datetime.now(UTC).isoformat(), status="paid",
     )  # fmt: skip
-    if status == 404:  # TEMPORARY until POST /webhooks/generic lands (issue 4)
-        pytest.skip("POST /webhooks/generic is not there yet")
     assert status == 200 and answer["status"] == "recorded", answer
 
     page.goto(server.url + "/dashboard/campaigns/glow-serum-launch")
@@ -160,8 +158,6 @@ def test_pages_and_charts_work_without_javascript(chromium, server):
 
 def test_every_page_answers_on_the_demo_data(chromium, tmp_path):
     server = LiveServer(tmp_path)
-    if " demo " not in server.command("--help"):  # TEMPORARY until `tracker demo` lands
-        pytest.skip("`tracker demo` is not there yet")
     server.command("demo")
     server.start()
     try:
