@@ -525,6 +525,13 @@ def test_stripe_refund_without_listed_refunds():
     assert (event.refunds, event.refunded_total) == ((), Decimal("30.60"))
 
 
+def test_unstorable_characters_are_scrubbed_not_fatal():
+    body = (b'{"order_id": "A-1\\ud800", "amount": "1.00", "currency": "USD", "status": "paid",'
+            b' "created_at": "2026-11-20T09:31:00Z", "code": "MAYA\\u000015 \\ud83d\\ude00"}')
+    event = parse("generic", body, sign_generic(body, SECRET), now=NOW)
+    assert (event.order_id, event.codes) == ("A-1?", ("MAYA15 \U0001f600",))
+
+
 # Bad values name their field -------------------------------------------------------------
 
 

@@ -73,6 +73,7 @@ STRIPE_TOLERANCE = 300  # seconds between Stripe's signing time and ours, as Str
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 ID_MAX, CODE_MAX, CLICK_MAX, URL_MAX = 255, 64, 64, 2048  # the widths of the stored columns
 _PING = re.compile(rb"webhook_id=[0-9]{1,20}")
+_UNSTORABLE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")  # a NUL or a surrogate, JSON-escaped
 
 
 # Signatures ------------------------------------------------------------------------------
@@ -178,10 +179,23 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _scrub(value):
+    """Lone surrogates to "?" and NULs dropped: neither can be stored (UTF-8, PostgreSQL)."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode().replace("\x00", "")
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    return value
+
+
 def _load(body):
     """The JSON object in a raw body; fractional numbers become Decimal, never float."""
     try:
         data = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+        if _UNSTORABLE.search(body):
+            data = _scrub(data)
     except (ValueError, RecursionError) as error:  # JSON, UTF-8 and int-size errors
         raise PayloadError(f"the body is not readable JSON: {error}"[:300], "body") from None
     if not isinstance(data, dict):
