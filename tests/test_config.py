@@ -144,3 +144,12 @@ def test_bad_click_param_is_refused(env, param):
 def test_webhook_secrets_are_comma_separated_lists(env):
     env.setenv("TRACKER_SHOPIFY_SECRETS", " new-secret , old-secret ,")
     assert build().config["SHOPIFY_SECRETS"] == ["new-secret", "old-secret"]
+
+
+@pytest.mark.parametrize("secret", ["x", "changeme", "0123456789abcde"])
+def test_a_short_secret_is_refused_in_production(env, secret):
+    # The secret salts the visitor hash: a guessable one would let anyone with the click table
+    # try every IPv4 address and recover visitors' IPs.
+    env.setenv("TRACKER_SECRET_KEY", secret)
+    with pytest.raises(ConfigError, match="TRACKER_SECRET_KEY"):
+        build()

@@ -102,5 +102,11 @@ def load(instance_path, test_config=None):
         cfg["SECRET_KEY"] = DEV_SECRET
     elif cfg["SECRET_KEY"] == DEV_SECRET and not (cfg["DEBUG"] or cfg["TESTING"]):
         raise ConfigError("TRACKER_SECRET_KEY is the development value; set a real secret.")
+    elif len(cfg["SECRET_KEY"]) < 16 and not (cfg["DEBUG"] or cfg["TESTING"]):
+        # It salts the visitor hash: a guessable one gives visitors' IPs back by brute force.
+        raise ConfigError(
+            "TRACKER_SECRET_KEY is too short (16 characters at least); generate one with\n"
+            "  python3 -c 'import secrets; print(secrets.token_hex(32))'"
+        )
     cfg["TIER_BANDS"] = parse_tiers(cfg["TIERS"])
     return cfg
