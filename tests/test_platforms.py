@@ -532,6 +532,15 @@ def test_unstorable_characters_are_scrubbed_not_fatal():
     assert (event.order_id, event.codes) == ("A-1?", ("MAYA15 \U0001f600",))
 
 
+def test_shopify_refund_rounds_in_the_shop_currency_not_the_presentment_one():
+    data = json.loads(payload("shopify/refunds_create.json"))
+    data["transactions"][0]["currency"] = "JPY"  # the buyer paid in yen; the shop keeps euros
+    data["refund_line_items"][0]["subtotal"] = 25.505
+    body = json.dumps(data).encode()
+    event = parse("shopify", body, sign_shopify(body, SECRET, topic="refunds/create"), now=NOW)
+    assert (event.currency, event.refunds[0].amount) == ("EUR", Decimal("25.51"))
+
+
 # Bad values name their field -------------------------------------------------------------
 
 

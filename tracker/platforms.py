@@ -440,10 +440,15 @@ def _shopify_refund(data, prefix, currency=None):
 
 
 def _shopify_refund_currency(data):
-    """The shop currency a refunds/create payload states (on its transactions), if any."""
-    for transaction in _items(data, "transactions"):
+    """The currency of the amounts a refund is summed from: line items' shop money, else
+    its transactions'; None when the payload does not say."""
+    lines = _items(data, "refund_line_items")
+    stated = [_obj(_obj(line, "subtotal_set", "subtotal_set"), "shop_money", "shop_money")
+              .get("currency_code") for line in lines] if lines else [
+        t.get("currency") for t in _items(data, "transactions")]  # fmt: skip
+    for value in stated:
         try:
-            return _currency(transaction.get("currency"))
+            return _currency(value)
         except PayloadError:
             continue
     return None
