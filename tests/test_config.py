@@ -153,3 +153,18 @@ def test_a_short_secret_is_refused_in_production(env, secret):
     env.setenv("TRACKER_SECRET_KEY", secret)
     with pytest.raises(ConfigError, match="TRACKER_SECRET_KEY"):
         build()
+
+
+@pytest.mark.parametrize("base", [
+    "go.brand.com", "ftp://go.brand.com", "https://", "//go.brand.com",
+    "https://go.brand.com/?x=1", "https://go brand.com",
+])  # fmt: skip
+def test_a_base_url_short_links_cannot_be_built_on_is_refused(env, base):
+    env.setenv("TRACKER_BASE_URL", base)
+    with pytest.raises(ConfigError, match="TRACKER_BASE_URL"):
+        build()
+
+
+def test_base_url_loses_its_trailing_slash(env):
+    env.setenv("TRACKER_BASE_URL", "https://go.brand.com/")
+    assert build().config["BASE_URL"] == "https://go.brand.com"

@@ -2,6 +2,7 @@
 
 import os
 import re
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -66,6 +67,15 @@ def _check_database_url(text):
         )
 
 
+def _base_url(text):
+    # Every short link is built on it: a value without scheme or host breaks them all.
+    parts = urlsplit(text)
+    if text and (parts.scheme not in ("http", "https") or not parts.hostname or " " in text
+                 or parts.query or parts.fragment):  # fmt: skip
+        raise ConfigError(f"TRACKER_BASE_URL: {text!r} is not an origin such as https://go.brand.com")
+    return text.rstrip("/")
+
+
 def _secrets(name):
     return [s.strip() for s in os.environ.get(name, "").split(",") if s.strip()]
 
@@ -77,7 +87,7 @@ def load(instance_path, test_config=None):
         "DATABASE_URL": env.get("TRACKER_DATABASE_URL")
         or f"sqlite:///{os.path.join(instance_path, 'tracker.db')}",
         "SECRET_KEY": env.get("TRACKER_SECRET_KEY", ""),
-        "BASE_URL": env.get("TRACKER_BASE_URL", "").rstrip("/"),
+        "BASE_URL": _base_url(env.get("TRACKER_BASE_URL", "").strip()),
         "SHOPIFY_SECRETS": _secrets("TRACKER_SHOPIFY_SECRETS"),
         "WOOCOMMERCE_SECRETS": _secrets("TRACKER_WOOCOMMERCE_SECRETS"),
         "STRIPE_SECRETS": _secrets("TRACKER_STRIPE_SECRETS"),
