@@ -539,6 +539,10 @@ def test_shopify_refund_rounds_in_the_shop_currency_not_the_presentment_one():
     body = json.dumps(data).encode()
     event = parse("shopify", body, sign_shopify(body, SECRET, topic="refunds/create"), now=NOW)
     assert (event.currency, event.refunds[0].amount) == ("EUR", Decimal("25.51"))
+    del data["refund_line_items"][0]["subtotal_set"]  # then the transactions say it
+    body = json.dumps(data).encode()
+    event = parse("shopify", body, sign_shopify(body, SECRET, topic="refunds/create"), now=NOW)
+    assert (event.currency, event.refunds[0].amount) == ("JPY", Decimal("26"))
 
 
 # Bad values name their field -------------------------------------------------------------

@@ -440,12 +440,10 @@ def _shopify_refund(data, prefix, currency=None):
 
 
 def _shopify_refund_currency(data):
-    """The currency of the amounts a refund is summed from: line items' shop money, else
-    its transactions'; None when the payload does not say."""
-    lines = _items(data, "refund_line_items")
+    """The shop currency of a refund's line items, else its transactions' currency, or None."""
     stated = [_obj(_obj(line, "subtotal_set", "subtotal_set"), "shop_money", "shop_money")
-              .get("currency_code") for line in lines] if lines else [
-        t.get("currency") for t in _items(data, "transactions")]  # fmt: skip
+              .get("currency_code") for line in _items(data, "refund_line_items")]  # fmt: skip
+    stated += [t.get("currency") for t in _items(data, "transactions")]
     for value in stated:
         try:
             return _currency(value)
