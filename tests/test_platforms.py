@@ -593,6 +593,9 @@ BAD = [
     ("stripe", {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {
         "id": "cs_1", "currency": "usd", "amount_subtotal": 85.0, "created": 1}}},
      "data.object.amount_subtotal"),
+    ("stripe", {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {
+        "id": "cs_1", "currency": "usd", "amount_subtotal": 100, "created": 1,
+        "total_details": {"amount_discount": 101}}}}, "data.object"),
     ("stripe", {"id": "evt_1", "type": "charge.refunded", "data": {"object": {
         "id": "ch_1", "currency": "usd", "amount_refunded": -5}}}, "data.object.amount_refunded"),
 ]
@@ -616,6 +619,13 @@ def test_missing_topic_header(platform, header):
     with pytest.raises(PayloadError) as caught:
         parse(platform, body, headers, now=NOW)
     assert caught.value.field == header
+
+
+def test_an_event_id_longer_than_its_column_is_refused():
+    body = payload("shopify/orders_create.json")
+    with pytest.raises(PayloadError) as caught:
+        parse("shopify", body, sign_shopify(body, SECRET, event_id="e" * 256), now=NOW)
+    assert caught.value.field == "X-Shopify-Event-Id"
 
 
 # WooCommerce ping ------------------------------------------------------------------------
