@@ -168,3 +168,11 @@ def test_a_base_url_short_links_cannot_be_built_on_is_refused(env, base):
 def test_base_url_loses_its_trailing_slash(env):
     env.setenv("TRACKER_BASE_URL", "https://go.brand.com/")
     assert build().config["BASE_URL"] == "https://go.brand.com"
+
+
+def test_a_database_that_does_not_answer_stops_the_command_with_a_message(tmp_path):
+    done = tracker(tmp_path, "init-db", TRACKER_SECRET_KEY=SECRET,
+                   TRACKER_DATABASE_URL="postgresql+psycopg://shop:hunter2@127.0.0.1:1/tracker")
+    assert done.returncode == 2, done.stderr
+    assert "TRACKER_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+    assert "hunter2" not in done.stderr

@@ -6,6 +6,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import FlaskGroup
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
 from tracker.config import ConfigError
@@ -243,4 +244,8 @@ def run():
         main()
     except ConfigError as err:
         click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except OperationalError as err:  # unreachable server, unopenable file: say so, no traceback
+        reason = str(err.orig or err).strip().splitlines()[0]
+        click.echo(f"error: the TRACKER_DATABASE_URL database cannot be used: {reason}", err=True)
         sys.exit(2)
