@@ -17,7 +17,7 @@ from tests.live_server import free_port
 from tests.signing import sign_generic, sign_shopify
 
 SECRET = "burst-secret"
-GENERIC, SHOPIFY = 30, 40  # orders: 30 x 4 generic + 40 x 2 Shopify deliveries = 200
+GENERIC, SHOPIFY, REFUNDS = 30, 30, 20  # 30 x 4 generic + 30 x 2 Shopify + 20 refunds = 200
 
 
 def deliveries():
@@ -42,6 +42,11 @@ def deliveries():
             headers = sign_shopify(body, SECRET, topic=topic, shop="burst.myshopify.com",
                                    event_id=event_id)  # fmt: skip
             out.append(("/webhooks/shopify", body, headers))
+    for n in range(REFUNDS):  # racing their own orders: either may be stored first
+        body = json.dumps({"id": 9000 + n, "order_id": 5000 + n, "transactions": [
+            {"kind": "refund", "status": "success", "amount": "2.50", "currency": "USD"}]}).encode()
+        out.append(("/webhooks/shopify", body, sign_shopify(
+            body, SECRET, topic="refunds/create", shop="burst.myshopify.com")))
     return out
 
 
@@ -95,19 +100,25 @@ def test_burst_with_duplicates_stores_each_order_once(server):
         replies = list(pool.map(lambda w: post(port, *w), work))
     assert time.monotonic() - started < 30
     assert Counter(status for status, _ in replies) == {200: 200}
-    statuses = Counter(reply["status"] for _, reply in replies)
+    statuses = Counter((reply["status"], reply["order"] is not None) for _, reply in replies)
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as conn:
         per_order = conn.execute(text(
             "select platform, external_id, count(*) from orders group by 1, 2")).all()
         refunded = conn.execute(text(
             "select refunded_minor from orders where platform = 'generic'")).scalars().all()
+        shopify_refunded = conn.execute(text(
+            "select external_id, refunded_minor from orders where platform = 'shopify'")).all()
         kept = conn.execute(text("select count(*) from delivery")).scalar()
         refunds = conn.execute(text("select count(*) from refund")).scalar()
     engine.dispose()
     assert all(n == 1 for _, _, n in per_order)
     assert Counter(p for p, _, _ in per_order) == {"generic": GENERIC, "shopify": SHOPIFY}
-    assert statuses["recorded"] == GENERIC + SHOPIFY
-    assert refunded == [1500] * GENERIC and refunds == GENERIC  # the refund counted once
+    # "recorded" with an order once per order; a refund kept before its order has none
+    assert statuses[("recorded", True)] == GENERIC + SHOPIFY
+    assert refunded == [1500] * GENERIC  # the refund counted once
+    assert sorted(shopify_refunded) == sorted(
+        (str(5000 + n), 250 if n < REFUNDS else 0) for n in range(SHOPIFY))
+    assert refunds == GENERIC + REFUNDS
     # a retry with a repeated event id is kept once; every other delivery is kept
-    assert kept == GENERIC * 3 + SHOPIFY // 2 * 3
+    assert kept == GENERIC * 3 + SHOPIFY // 2 * 3 + REFUNDS

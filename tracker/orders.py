@@ -45,7 +45,7 @@ def record_event(session, event, *, now, click_param="tclid"):
         try:
             outcome = _apply(session, event, now=now, click_param=click_param)
             session.commit()
-            return outcome
+            return _resettle(session, event, outcome, now=now)
         except IntegrityError:
             # another delivery of the same order or refund committed first: start again
             # from what it stored, which turns this one into an update or a duplicate
@@ -84,6 +84,26 @@ def _apply(session, event, *, now, click_param):
     if status is not Status.DUPLICATE:
         order.updated_at = now
     session.flush()  # an insert race shows up here, inside the retry loop
+    return Outcome(status, order, stored_attribution(session, order))
+
+
+def _resettle(session, event, outcome, *, now):
+    """Settle the order once more after committing: a refund and its order arriving at the
+    same moment each miss the other's uncommitted row, but whichever commits last sees both."""
+    order = session.exec(_order_query(event).with_for_update()).first()
+    if order is None:
+        return outcome
+    before = _snapshot(order)
+    _settle(session, order)
+    if _snapshot(order) == before:
+        session.rollback()  # nothing to write; ends the transaction (and its row lock)
+        if outcome.order is None:  # the order arrived meanwhile and took the refund in
+            return Outcome(Status.UPDATED, order, stored_attribution(session, order))
+        return outcome
+    order.updated_at = now
+    session.commit()
+    created = outcome.status is Status.RECORDED and outcome.order is not None
+    status = Status.RECORDED if created else Status.UPDATED
     return Outcome(status, order, stored_attribution(session, order))
 
 
