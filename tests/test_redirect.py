@@ -2,13 +2,17 @@
 
 import base64
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from tests.conftest import IPHONE
+from tracker import create_app
 from tracker.models import Campaign, Creator, Enrolment, Link
 
 SHOP = "https://shop.example.com/serum"
@@ -278,3 +282,61 @@ def test_a_click_id_already_in_the_destination_never_shadows_the_new_one(api, cl
     assert ("xtclid", "keep") in pairs or "xtclid" not in query
     assert ("ref", "x") in pairs or "ref" not in query
     assert where.fragment == "top"
+
+
+# --- the writer: server mode, and a database that fails -----------------------------------
+
+
+def test_server_mode_writes_every_click_once_in_the_background(tmp_path, enrolled):
+    served = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+                         "SECRET_KEY": "s" * 32})  # fmt: skip
+    assert not served.testing
+    writer = served.extensions["tracker.redirector"].writer
+    slug = enrolled["link"]["slug"]
+
+    def one(_):
+        r = served.test_client().get("/" + slug, headers={"User-Agent": IPHONE})
+        assert r.status_code == 302
+        return parse_qs(urlsplit(r.headers["Location"]).query)["tclid"][0]
+
+    with ThreadPoolExecutor(8) as pool:
+        handed_on = list(pool.map(one, range(300)))
+    writer.close()  # what a graceful shutdown does: write what is queued
+    engine = served.extensions["tracker.engine"]
+    with engine.connect() as conn:
+        stored = [r[0] for r in conn.execute(text("SELECT click_id FROM click"))]
+    engine.dispose()
+    assert sorted(stored) == sorted(handed_on) and len(set(stored)) == 300
+
+
+def test_clicks_are_kept_while_the_click_table_fails_and_written_after(app, client, enrolled,
+                                                                       clicks):  # fmt: skip
+    engine = app.extensions["tracker.engine"]
+    slug = enrolled["link"]["slug"]
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE click RENAME TO click_away"))
+    for _ in range(3):  # followers are still redirected
+        assert follow(client, slug)[0].netloc == "shop.example.com"
+    assert client.get("/healthz").json["clicks_buffered"] == 3
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE click_away RENAME TO click"))
+    deadline = time.monotonic() + 10
+    while client.get("/healthz").json["clicks_buffered"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(clicks()) == 3
+    assert client.get("/healthz").json == {"status": "ok", "clicks_buffered": 0,
+                                           "clicks_dropped": 0}  # fmt: skip
+
+
+def test_a_known_link_keeps_redirecting_while_its_lookup_fails(app, client, enrolled):
+    engine = app.extensions["tracker.engine"]
+    slug = enrolled["link"]["slug"]
+    follow(client, slug)  # remembered
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE link RENAME TO link_away"))
+    try:
+        assert follow(client, slug)[0].netloc == "shop.example.com"
+        assert client.get("/unknown1", headers={"Accept": "application/json"}).status_code == 404
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE link_away RENAME TO link"))
