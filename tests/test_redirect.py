@@ -340,3 +340,14 @@ def test_a_known_link_keeps_redirecting_while_its_lookup_fails(app, client, enro
     finally:
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE link_away RENAME TO link"))
+
+
+def test_no_page_of_the_service_can_be_taken_as_a_vanity_slug(app, api, enrolled):
+    # Every first path segment Flask serves must be refused as a slug, or a link would hide it.
+    segments = {rule.rule.strip("/").split("/")[0] for rule in app.url_map.iter_rules()} - {""}
+    assert {"api", "healthz", "dashboard"} <= segments
+    for segment in sorted(segments):
+        for slug in (segment, segment.upper()):
+            r = api.post("/api/v1/links", {"campaign": "glow-serum-launch", "creator": "maya",
+                                           "slug": slug})  # fmt: skip
+            assert r.status_code == 422 and r.json["error"]["field"] == "slug", (slug, r.json)
