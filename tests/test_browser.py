@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect, sync_playwright  # a test dependency: never skipped
 
 from tests.conftest import IPHONE
 from tests.live_server import WEBHOOK_SECRET, LiveServer
@@ -22,8 +23,6 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright  # a test dependency: missing is a failure
-
     with sync_playwright() as p:
         args = ["--no-sandbox"] if os.geteuid() == 0 else []  # root cannot use the sandbox
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
@@ -101,7 +100,11 @@ def test_a_marketer_sets_up_a_campaign_and_sees_a_sale(chromium, server):
     code = page.input_value("input[id^='code-']")
     message = page.input_value("#dm")
     assert code == "MAYAGLOW15" and short_url in message and code in message
-    assert page.is_visible("button[data-copy-from='dm']")  # the script ran, so copying works
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("button[data-copy-from='dm']")
+    assert page.inner_text("button[data-copy-from='dm']") == "Copied"
+    assert page.evaluate("navigator.clipboard.readText()") == message
+    expect(page.locator("button[data-copy-from='dm']")).to_have_text("Copy message")
     assert page.locator("img[alt^='QR code']").evaluate("img => img.naturalWidth") > 0
 
     follower = chromium.new_context(user_agent=IPHONE, viewport={"width": 390, "height": 800})

@@ -3,12 +3,13 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-copy-from]").forEach(function (button) {
     var source = document.getElementById(button.getAttribute("data-copy-from"));
     if (!source) return;
+    var label = button.textContent;  // "Copy", "Copy message": restored after the tick
     button.hidden = false;
     button.addEventListener("click", function () {
       var done = function () {
         button.textContent = "Copied";
         button.classList.add("done");
-        setTimeout(function () { button.textContent = "Copy"; button.classList.remove("done"); }, 1500);
+        setTimeout(function () { button.textContent = label; button.classList.remove("done"); }, 1500);
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(source.value).then(done, function () { fallback(source, done); });
