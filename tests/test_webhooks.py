@@ -141,6 +141,13 @@ def test_malformed_but_signed_body_is_400_and_kept_as_invalid(hooks, session, bo
     assert count(session, Order) == 0
 
 
+def test_amount_too_large_to_store_is_400(hooks, session):
+    r = generic(hooks, amount="99999999999.00", code="MAYA15")
+    assert r.status_code == 400 and r.json["error"]["field"] == "amount"
+    assert count(session, Order) == 0
+    assert session.exec(select(Delivery.outcome)).one() == "invalid"
+
+
 def test_woocommerce_ping_is_200(hooks, session):
     body, headers = woocommerce_ping()
     r = hooks.post("/webhooks/woocommerce", data=body, headers=headers)

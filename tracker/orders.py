@@ -20,6 +20,7 @@ from tracker.platforms import Kind, PayloadError
 
 RETRIES = 4  # re-reads after losing an insert race; more would mean something else is wrong
 CANCELLED = "cancelled"
+MAX_MINOR = 2**31 - 1  # INTEGER columns: 21,474,836.47 in a two-decimal currency
 STATUS_RANK = {"pending": 0, "paid": 1, CANCELLED: 2}
 
 
@@ -52,6 +53,9 @@ def record_event(session, event, *, now, click_param="tclid"):
             session.rollback()
             if attempt == RETRIES - 1:
                 raise
+        except Exception:
+            session.rollback()  # nothing half-applied may ride along with a later commit
+            raise
     raise AssertionError("unreachable")
 
 
@@ -129,7 +133,7 @@ def _status_of(event):
 
 
 def _order_fields(event):
-    currency = money.currency_code(event.currency)
+    currency = _currency(event.currency)
     return {
         "status": _status_of(event),
         "placed_at": event.placed_at,
@@ -140,6 +144,13 @@ def _order_fields(event):
         "customer_hash": event.customer_hash,
         "source_updated_at": event.updated_at,
     }
+
+
+def _currency(value):
+    try:
+        return money.currency_code(value)
+    except money.MoneyError as err:
+        raise PayloadError(str(err), "currency") from None
 
 
 def _stale(event, order):
@@ -169,9 +180,13 @@ def _snapshot(order):
     return tuple(getattr(order, c.name) for c in Order.__table__.columns if c.name != "updated_at")
 
 
-def minor(amount, currency):
+def minor(amount, currency, field="amount"):
     """Decimal major units to integer minor units, rounding half up past the exponent."""
-    return money.round_minor(Decimal(amount).scaleb(money.exponent(currency)))
+    value = money.round_minor(Decimal(amount).scaleb(money.exponent(currency)))
+    if abs(value) > MAX_MINOR:
+        # the columns are 32-bit integers on PostgreSQL: refuse, never fail on every retry
+        raise PayloadError(f"{field} is too large to store ({amount} {currency})", field)
+    return value
 
 
 # --- refunds ------------------------------------------------------------------------------
@@ -188,7 +203,7 @@ def _store_refunds(session, event, *, currency, now):
         return False
     if currency is None:
         raise PayloadError("a refund for an unknown order must say its currency", "currency")
-    currency = money.currency_code(currency)
+    currency = _currency(currency)
     key = (Refund.platform == event.platform, Refund.store == event.store,
            Refund.order_ref == event.order_id)  # fmt: skip
     have = set(session.exec(select(Refund.refund_id).where(*key)).all())
@@ -197,7 +212,8 @@ def _store_refunds(session, event, *, currency, now):
             continue
         session.add(Refund(platform=event.platform, store=event.store, order_ref=event.order_id,
                            refund_id=refund_id[:255], cumulative=cumulative, currency=currency,
-                           amount_minor=abs(minor(amount, currency)), created_at=now))  # fmt: skip
+                           amount_minor=abs(minor(amount, currency, "refunds")),
+                           created_at=now))  # fmt: skip
     new = any(refund_id[:255] not in have for refund_id in wanted)
     if new:
         session.flush()
