@@ -39,6 +39,9 @@ CRAWLERS = {
     "YandexBot": "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
     "Bytespider": "Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)",
     "Mastodon": "Mastodon/4.2.1 (http.rb/5.1.1; +https://mastodon.social/) Bot",
+    "GoogleOther": "Mozilla/5.0 (compatible; GoogleOther)",
+    "Mediapartners-Google": "Mediapartners-Google",
+    "Google-Read-Aloud": "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (compatible; Google-Read-Aloud; +https://support.google.com/webmasters/answer/1061943)",
 }  # fmt: skip
 LIBRARIES = {
     "curl": "curl/8.5.0",
@@ -53,6 +56,10 @@ LIBRARIES = {
     "node-fetch": "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)",
     "java": "Java/17.0.9",
     "apache-httpclient": "Apache-HttpClient/4.5.14 (Java/17.0.9)",
+    "Dalvik": "Dalvik/2.1.0 (Linux; U; Android 13; SM-A536B Build/TP1A.220624.014)",
+    "bare Mozilla": "Mozilla/5.0",
+    "bare Mozilla compatible": "Mozilla/5.0 (compatible)",
+    "node": "node",
 }  # fmt: skip
 HUMANS = {  # name: (user agent, device type, browser family, os family)
     "iPhone Safari": (IPHONE, "mobile", "Mobile Safari", "iOS"),
@@ -105,7 +112,7 @@ def click(client, slug, ua, ip="198.51.100.7", **headers):
     + [pytest.param(ua, {"crawler"}, id=name) for name, ua in CRAWLERS.items()]
     + [pytest.param(ua, {"http_library"}, id=name) for name, ua in LIBRARIES.items()]
     + [pytest.param("", {"empty_ua"}, id="empty"), pytest.param(None, {"empty_ua"}, id="none"),
-       pytest.param("   ", {"empty_ua"}, id="blank")],
+       pytest.param("   ", {"empty_ua"}, id="blank"), pytest.param("-", {"empty_ua"}, id="dash")],
 )  # fmt: skip
 def test_bots_and_previews_are_redirected_and_recorded_as_bots(client, enrolled, clicks, ua,
                                                                 reasons):  # fmt: skip

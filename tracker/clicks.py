@@ -46,12 +46,14 @@ LIBRARY_PREFIXES = (
     "go-http-client", "okhttp", "axios", "node-fetch", "undici", "java/", "apache-httpclient",
     "libwww-perl", "lwp-", "php", "guzzlehttp", "ruby", "faraday", "httpie", "postmanruntime",
     "insomnia", "powershell", "dart:io", "rest-client", "scrapy", "http.rb", "got ",
-    "reqwest", "winhttp", "jakarta",
+    "reqwest", "winhttp", "jakarta", "dalvik/", "node",
 )  # fmt: skip
+# Scripts that dress up as a browser without saying which: no browser sends only this.
+BARE_AGENTS = frozenset({"mozilla", "mozilla/4.0", "mozilla/5.0", "mozilla/5.0 (compatible)"})
 CRAWLER_MARKERS = (
     "bot/", "bot;", "bot)", "bot ", "crawl", "spider", "slurp", "headlesschrome", "phantomjs",
     "lighthouse", "pingdom", "uptime", "preview", "scanner", "validator", "feedfetcher",
-    "archiver",
+    "archiver", "googleother", "google-read-aloud", "mediapartners-google",
 )  # fmt: skip
 
 
@@ -60,7 +62,7 @@ def bot_reason(ua, known_spider):
     low = ua.lower()
     if any(m in low for m in PREVIEW_MARKERS) or low.startswith(PREVIEW_PREFIXES):
         return BotReason.PREVIEW
-    if low.startswith(LIBRARY_PREFIXES):
+    if low.startswith(LIBRARY_PREFIXES) or low.strip() in BARE_AGENTS:
         return BotReason.HTTP_LIBRARY
     low = low.replace("cubot", "")  # a phone brand ("CUBOT X30"), not a robot
     if known_spider or low.endswith("bot") or any(m in low for m in CRAWLER_MARKERS):
@@ -71,7 +73,7 @@ def bot_reason(ua, known_spider):
 @lru_cache(maxsize=20_000)
 def classify(ua):
     """(bot reason or None, device, browser, os) for a user-agent string; cached per string."""
-    if not ua or ua.isspace():  # a blank header is no more a browser than a missing one
+    if not ua.strip(" \t-"):  # a blank or "-" header is no more a browser than a missing one
         return BotReason.EMPTY_UA, "bot", "Other", "Other"
     parsed = ua_parser.parse(ua)
     agent = UserAgent.__new__(UserAgent)  # user-agents' API, fed by the fast ua-parser resolver
