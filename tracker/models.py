@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 PLATFORMS = (
@@ -217,3 +217,23 @@ class Refund(SQLModel, table=True):
     currency: str = Field(max_length=3)
     amount_minor: int
     created_at: datetime
+
+
+class ClickDay(SQLModel, table=True):
+    """Click sums per link and UTC day, derived from the click rows by tracker.click_days.
+
+    `rows` and `id_sum` fingerprint the click rows the sums were made from, so a day whose
+    clicks changed since (new, late or purged clicks) is recounted before a report reads it.
+    """
+
+    __tablename__ = "click_day"
+    __table_args__ = (Index("ix_click_day_campaign_day", "campaign_id", "day"),)
+    link_id: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    campaign_id: int
+    creator_id: int
+    clicks: int  # human GETs
+    unique_clicks: int  # distinct visitors among them
+    bot_clicks: int
+    rows: int
+    id_sum: int = Field(sa_type=BigInteger)

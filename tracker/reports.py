@@ -6,18 +6,19 @@ key, stacked with UNION ALL and summed by key. Money stays in integer minor unit
 report's currency; ratios and formatting are report_views' job.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import BigInteger, and_, case, distinct, func, literal_column, select, union_all
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select as sm_select
 
 from tracker import campaigns as domain
-from tracker import money
+from tracker import click_days, money
 from tracker import report_views as views
 from tracker.errors import Invalid
-from tracker.models import Campaign, Click, Creator, Enrolment, Order
+from tracker.models import Campaign, Click, ClickDay, Creator, Enrolment, Order
 from tracker.report_views import KINDS, Query, check_kind
 
 __all__ = ["KINDS", "Query", "Scope", "build", "export_csv", "iter_rows", "resolve_scope", "run"]
@@ -41,6 +42,7 @@ class Scope:
     only_currency: bool = False  # keep only the campaigns whose currency is `currency`
     start: date | None = None
     end: date | None = None
+    rolled_up: bool = False  # read click sums from click_day (refreshed for this scope)
 
 
 def resolve_scope(session, *, campaign=None, creator=None, currency=None, start=None, end=None):
@@ -136,6 +138,15 @@ def _enrolment_source(kind, scope, people):
 
 
 def _click_source(kind, scope, people):
+    if scope.rolled_up:  # the same sums, kept per link and day by tracker.click_days
+        t = ClickDay.__table__.c
+        per_link_day = (
+            select(t.campaign_id, t.creator_id, t.day, t.clicks, t.unique_clicks, t.bot_clicks)
+            .where(*_campaign_filters(scope, t.campaign_id, t.creator_id))
+            .where(*_day_filters(scope, t.day))
+            .subquery("link_days")
+        )  # fmt: skip
+        return _click_sums(kind, people, per_link_day)
     c = Click.__table__.c
     # unique_clicks: distinct visitors per link per UTC day, so group by link and day first
     per_link_day = (
@@ -150,6 +161,10 @@ def _click_source(kind, scope, people):
         .group_by(c.campaign_id, c.day, c.link_id, c.creator_id)  # ix_click_report order
         .subquery("link_days")
     )  # fmt: skip
+    return _click_sums(kind, people, per_link_day)
+
+
+def _click_sums(kind, people, per_link_day):
     d = per_link_day.c
     keys = _keys(kind, people, d.campaign_id, d.creator_id, d.day)
     # summed to the report's key here, so the final GROUP BY sorts a few rows, not every link-day
@@ -283,6 +298,14 @@ def _prepare(session, query, bands):
             f"the campaigns in this report use several currencies; {query.kind} rows would "
             "add them together: choose one with currency= or campaign=", "currency",
         )  # fmt: skip
+    try:
+        click_days.refresh(session, campaign_id=scope.campaign_id, start=scope.start,
+                           end=scope.end)  # fmt: skip
+        scope = replace(scope, rolled_up=True)
+    except (IntegrityError, OperationalError):
+        # another report refreshed the same days at the same moment (or the database is
+        # busy): count from the raw click rows this time, which is slower but just as exact
+        session.rollback()
     return scope, bands or current_app.config["TIER_BANDS"]
 
 
