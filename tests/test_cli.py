@@ -1,14 +1,21 @@
 """The `tracker` command, contract section 1: init-db, create-api-key, import-creators."""
 
+import http.client
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
+from sqlmodel import Session
 
+from tests.conftest import IPHONE, Api
 from tracker import create_app
+from tracker.auth import create_api_key
 
 SECRET = "0123456789abcdef" * 4
 HEADER = "handle,name,platform,followers,email,engagement_rate,niche"
@@ -235,3 +242,65 @@ def test_a_file_that_is_not_utf8_is_refused_with_a_message(runner, api, tmp_path
 def test_a_missing_file_is_a_usage_error(runner, tmp_path):
     result = runner.invoke(args=["import-creators", str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "nope.csv" in result.output
+
+
+# --- serve --------------------------------------------------------------------------------
+
+
+def free_port(host):
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
+    # Built on the file the server will use: a creator, a campaign, an enrolment.
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    app = create_app({"TESTING": True, "DATABASE_URL": db})
+    with Session(app.extensions["tracker.engine"]) as s:
+        key = create_api_key(s, name="t")[1]
+    api = Api(app.test_client(), key)
+    api.creator("maya")
+    api.campaign()
+    slug = api.enrol("glow-serum-launch", "maya")["link"]["slug"]
+    app.extensions["tracker.redirector"].writer.close()
+    app.extensions["tracker.engine"].dispose()
+
+    host, client_ip = "127.0.0.2", "127.0.0.3"  # the follower's address is one of its own
+    port = free_port(host)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_SECRET_KEY=SECRET, TRACKER_DATABASE_URL=db,
+               TRACKER_INSTANCE=str(tmp_path / "instance"))  # fmt: skip
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("tracker")), "serve", "--host", host, "--port",
+         str(port), "--workers", "1", "--threads", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection(host, port, timeout=5,
+                                                  source_address=(client_ip, 0))  # fmt: skip
+                conn.request("GET", "/" + slug.upper(), headers={"User-Agent": IPHONE,
+                                                                 "Referer": "https://t.co/x"})
+                response = conn.getresponse()
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline and server.poll() is None, "no server"
+                time.sleep(0.2)
+        assert response.status == 302 and response.getheader("Cache-Control") == "no-store"
+        assert response.getheader("Location").startswith("https://shop.example.com/serum?")
+        conn.close()
+    finally:
+        server.send_signal(signal.SIGTERM)  # graceful: the writer stores what is queued
+        output = server.communicate(timeout=60)[0]
+    assert server.returncode == 0, output
+    assert f"GET /{slug.upper()} HTTP/1.1" in output  # the access log was captured...
+    assert client_ip not in output, output  # ...and holds no client address
+    check = create_app({"TESTING": True, "DATABASE_URL": db})
+    with check.extensions["tracker.engine"].connect() as c:
+        rows = c.execute(text("SELECT device, referrer_host, is_bot FROM click")).all()
+    check.extensions["tracker.engine"].dispose()
+    assert [tuple(r) for r in rows] == [("mobile", "t.co", 0)]
+    assert client_ip.encode() not in (tmp_path / "cli.db").read_bytes()
