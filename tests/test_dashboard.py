@@ -645,3 +645,15 @@ def test_bar_chart_escapes_labels_and_caps_the_bars():
     assert "<b>" not in svg and "&lt;b&gt;0" in svg
     assert svg.count("<rect") == charts.MAX_BARS and "The first 20 of 25" in svg
 
+
+
+def test_campaigns_in_different_currencies_are_never_added(dash, session):
+    usd, eur = dash.campaign("Launch US"), dash.campaign("Launch EU", currency="EUR")
+    dash.creator("maya")
+    dash.enrol(usd, "maya", fee="100")
+    dash.enrol(eur, "maya", fee="90")
+    index = dash.get("/dashboard/").text
+    assert "100.00 USD" in index and "90.00 EUR" in index
+    page = dash.get("/dashboard/creators/maya").text
+    assert re.search(r"Launch EU.*?cost 90\.00.*?Launch US.*?cost 100\.00", page, re.S), page
+    assert "Money in EUR" in dash.get(f"/dashboard/campaigns/{eur}").text
