@@ -1,4 +1,4 @@
-"""Blueprint for marketers: the HTML dashboard under /dashboard, with /login and /logout."""
+"""Blueprint for marketers: the HTML dashboard under /dashboard (sign-in is tracker.login)."""
 
 import io
 from decimal import Decimal
