@@ -304,3 +304,15 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
     check.extensions["tracker.engine"].dispose()
     assert [tuple(r) for r in rows] == [("mobile", "t.co", 0)]
     assert client_ip.encode() not in (tmp_path / "cli.db").read_bytes()
+
+
+@pytest.mark.parametrize("name, value", [("TRACKER_PORT", "abc"), ("TRACKER_WORKERS", "two"),
+                                         ("TRACKER_THREADS", "1.5")])  # fmt: skip
+def test_serve_names_a_bad_environment_value(tmp_path, name, value):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(TRACKER_SECRET_KEY=SECRET, TRACKER_INSTANCE=str(tmp_path / "instance"),
+               TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", **{name: value})
+    done = subprocess.run([str(Path(sys.executable).with_name("tracker")), "serve"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert name in done.stderr and "Traceback" not in done.stderr

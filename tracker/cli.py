@@ -1,6 +1,5 @@
 """The `tracker` command."""
 
-import os
 import sys
 
 import click
@@ -109,12 +108,13 @@ def create_user(email, reset):
 
 
 @main.command("serve")
-@click.option("--host", default=lambda: os.environ.get("TRACKER_HOST", "127.0.0.1"))
-@click.option("--port", type=int, default=lambda: int(os.environ.get("TRACKER_PORT", "5000")))
-@click.option("--workers", type=int, default=lambda: int(os.environ.get("TRACKER_WORKERS", "2")),
-              help="processes; one per core is a good start")  # fmt: skip
-@click.option("--threads", type=int, default=lambda: int(os.environ.get("TRACKER_THREADS", "8")),
-              help="threads per process")  # fmt: skip
+@click.option("--host", envvar="TRACKER_HOST", default="127.0.0.1", show_envvar=True)
+@click.option("--port", envvar="TRACKER_PORT", type=click.IntRange(0, 65535), default=5000,
+              show_envvar=True)  # fmt: skip
+@click.option("--workers", envvar="TRACKER_WORKERS", type=click.IntRange(1, 64), default=2,
+              show_envvar=True, help="processes; one per core is a good start")  # fmt: skip
+@click.option("--threads", envvar="TRACKER_THREADS", type=click.IntRange(1, 256), default=8,
+              show_envvar=True, help="threads per process")  # fmt: skip
 def serve(host, port, workers, threads):
     """Serve with gunicorn (production WSGI server)."""
     from tracker.auth import create_api_key as create
