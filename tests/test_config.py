@@ -176,3 +176,10 @@ def test_a_database_that_does_not_answer_stops_the_command_with_a_message(tmp_pa
     assert done.returncode == 2, done.stderr
     assert "TRACKER_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
     assert "hunter2" not in done.stderr
+
+
+def test_help_needs_no_configuration(tmp_path):
+    done = tracker(tmp_path, "--help")
+    assert done.returncode == 0
+    assert "import-creators" in done.stdout and "create-api-key" in done.stdout
+    assert done.stderr == ""  # no traceback from building an app just to list commands

@@ -17,7 +17,14 @@ def _factory():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_factory, add_default_commands=False,
+class Group(FlaskGroup):
+    def list_commands(self, ctx):
+        # Every command is registered here: building the app (which refuses to start without
+        # a secret) only to list them printed a traceback above `tracker --help`.
+        return sorted(self.commands)
+
+
+@click.group(cls=Group, create_app=_factory, add_default_commands=False,
              add_version_option=False)  # fmt: skip
 def main():
     """tracker: campaign attribution for influencer marketing."""
