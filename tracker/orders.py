@@ -102,7 +102,8 @@ def _resettle(session, event, outcome, *, now):
     if _snapshot(order) == before:
         session.rollback()  # nothing to write; ends the transaction (and its row lock)
         if outcome.order is None:  # the order arrived meanwhile and took the refund in
-            return Outcome(Status.UPDATED, order, stored_attribution(session, order))
+            status = Status.UPDATED if outcome.status is Status.RECORDED else outcome.status
+            return Outcome(status, order, stored_attribution(session, order))
         return outcome
     order.updated_at = now
     session.commit()
