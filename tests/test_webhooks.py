@@ -9,6 +9,7 @@ from sqlmodel import Session, create_engine, func, select
 
 from tests.signing import (
     payload,
+    php_json,
     sign_generic,
     sign_shopify,
     sign_stripe,
@@ -388,6 +389,17 @@ def test_woocommerce_cancellation(stores):
     post_woo(stores, "order_created", "order.created")
     r = post_woo(stores, "order_updated_cancelled")
     assert (r.json["status"], r.json["order"]["status"]) == ("updated", "cancelled")
+
+
+def test_woocommerce_orders_sharing_a_delivery_id_are_both_recorded(stores, session):
+    """WooCommerce's delivery id is a hash of webhook id and second: not unique per order."""
+    first = json.loads(payload("woocommerce/order_created.json"))
+    for order_id in (4750, 4751):
+        body = php_json({**first, "id": order_id})
+        headers = sign_woocommerce(body, "wc_secret", topic="order.created", delivery_id="same")
+        r = stores.post("/webhooks/woocommerce", data=body, headers=headers)
+        assert r.json["status"] == "recorded"
+    assert count(session, Order) == 2
 
 
 def test_woocommerce_unknown_topic_is_ignored(stores):

@@ -17,6 +17,10 @@ from tracker.platforms import PayloadError
 FINAL = {"recorded", "updated", "duplicate", "ignored"}  # outcomes that need no second look
 PRIVATE_HEADERS = {"cookie", "authorization"}
 TOPIC_HEADERS = ("x-shopify-topic", "shopify-topic", "x-wc-webhook-topic")
+# WooCommerce's X-WC-Webhook-Delivery-ID is a hash of the webhook id and the current second,
+# so two orders sent in the same second share it; it never retries either. Its deliveries are
+# therefore not deduplicated by that id (orders and refunds still are, by their own ids).
+SHARED_DELIVERY_IDS = {"woocommerce"}
 
 
 def receive(session, *, platform, body, headers, now, click_param="tclid"):
@@ -29,8 +33,9 @@ def receive(session, *, platform, body, headers, now, click_param="tclid"):
                                 headers=json.dumps(kept), body=body, outcome="invalid",
                                 error=err.message[:500]))  # fmt: skip
         raise
+    event_id = None if platform in SHARED_DELIVERY_IDS else event.event_id
     delivery = _keep(session, Delivery(
-        platform=platform, event_id=event.event_id, topic=event.topic[:100], received_at=now,
+        platform=platform, event_id=event_id, topic=event.topic[:100], received_at=now,
         headers=json.dumps(kept), body=body, order_ref=event.order_id[:255] or None))  # fmt: skip
     if delivery is None:
         # this event id was stored before; unless that delivery never finished, it is a retry
