@@ -316,3 +316,14 @@ def test_serve_names_a_bad_environment_value(tmp_path, name, value):
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert name in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("sep", [";", "\t"], ids=["semicolons", "tabs"])
+def test_spreadsheet_exports_with_semicolons_or_tabs_are_read(runner, api, tmp_path, sep):
+    # Excel in many European locales saves "CSV" with semicolons; "Text" exports use tabs.
+    rows = ["handle,name,platform,followers,niche", "maya,\"Maya, Glow\",instagram,8200,skin"]
+    text = "\n".join(r.replace(",", sep).replace(f"Maya{sep} Glow", "Maya, Glow") for r in rows)
+    result = runner.invoke(args=["import-creators", write(tmp_path, text + "\n")])
+    assert result.exit_code == 0, result.output
+    maya = api.get("/api/v1/creators/maya").json
+    assert (maya["name"], maya["followers"], maya["niche"]) == ("Maya, Glow", 8200, "skin")

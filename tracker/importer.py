@@ -16,7 +16,10 @@ REQUIRED = ("handle", "name", "platform", "followers")
 
 def parse_creators_csv(text):
     """Return (creators, errors); errors are (line number, message) for every bad row."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    # Spreadsheets save "CSV" with ';' in many locales, or tabs: use the header's separator.
+    delimiter = max(",;\t", key=text.partition("\n")[0].count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     unknown = [c for c in header if c not in COLUMNS]
