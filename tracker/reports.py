@@ -1,9 +1,11 @@
 """Reports for marketers: SQL aggregation (GROUP BY) returning plain rows of integer sums.
 
 Every report is one query whose text is the same on SQLite and PostgreSQL: three sources
-(enrolments, clicks grouped per link and UTC day, orders) each reduced to the report's group
-key, stacked with UNION ALL and summed by key. Money stays in integer minor units of the
-report's currency; ratios and formatting are report_views' job.
+(enrolments, click sums per link and UTC day, orders) each reduced to the report's group key,
+stacked with UNION ALL and summed by key. The click sums come from click_day, brought up to
+date for the report's range first (tracker.click_days), or from the raw clicks when that
+cannot be done at the moment. Money stays in integer minor units of the report's currency;
+ratios and formatting are report_views' job.
 """
 
 from dataclasses import dataclass, replace
