@@ -166,6 +166,14 @@ def test_repeated_event_id_is_a_duplicate(hooks, session):
     assert count(session, Delivery) == count(session, Order) == 1
 
 
+def test_one_event_id_under_two_topics_is_not_a_retry(hooks, session):
+    """A store event fanned out to several topics may share its id; each topic counts."""
+    shopify(hooks, shopify_order(), event_id="evt-9")
+    r = shopify(hooks, shopify_refund(901, 30.0), topic="refunds/create", event_id="evt-9")
+    assert (r.json["status"], r.json["order"]["refunded"]) == ("updated", "30.00")
+    assert count(session, Delivery) == 2
+
+
 def test_same_order_through_other_topics(hooks, session):
     assert shopify(hooks, shopify_order()).json["status"] == "recorded"
     paid = shopify(hooks, shopify_order(), topic="orders/paid")

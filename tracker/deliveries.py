@@ -40,7 +40,8 @@ def receive(session, *, platform, body, headers, now, click_param="tclid"):
     if delivery is None:
         # this event id was stored before; unless that delivery never finished, it is a retry
         first = session.exec(select(Delivery.outcome).where(
-            Delivery.platform == platform, Delivery.event_id == event.event_id)).first()
+            Delivery.platform == platform, Delivery.event_id == event_id,
+            Delivery.topic == event.topic[:100])).first()
         if first in FINAL:
             return orders.duplicate_of(session, event)
     try:

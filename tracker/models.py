@@ -176,13 +176,14 @@ class User(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """One verified webhook delivery, kept with its raw body before anything acts on it.
 
-    The unique (platform, event_id) makes a retried delivery a duplicate across every process
-    and instance; deliveries without an event id (NULL) are never equal to each other.
+    The unique (platform, event_id, topic) makes a retried delivery a duplicate across every
+    process and instance; the topic is part of it so one store event sent under two topics is
+    never taken for a retry. Deliveries without an event id (NULL) never collide.
     """
 
     __tablename__ = "delivery"
     __table_args__ = (
-        UniqueConstraint("platform", "event_id"),
+        UniqueConstraint("platform", "event_id", "topic"),
         Index("ix_delivery_received", "received_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
