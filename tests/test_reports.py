@@ -458,3 +458,15 @@ def test_click_day_sums_stay_exact_after_late_inserts_and_purges(scenario, app, 
     rows = api.get("/api/v1/reports/daily?campaign=glow").json["rows"]
     assert [r["clicks"] for r in rows if r["day"] < "2026-03-04"] == [0, 0, 0]  # orders stay
     assert sum(r["clicks"] for r in rows) > 0
+
+
+def test_reports_count_raw_clicks_when_click_day_cannot_be_refreshed(scenario, api, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from tracker import click_days
+
+    def lost_race(session, **scope):
+        raise IntegrityError("INSERT INTO click_day ...", {}, Exception("another report won"))
+
+    monkeypatch.setattr(click_days, "refresh", lost_race)
+    assert report(api, "creators")["rows"] == [AVA, LEO, MAYA, ZOE]
