@@ -458,3 +458,17 @@ def test_stripe_timestamp_tolerance(stores, session, age, status):
 
 def test_stripe_unknown_type_is_ignored(stores):
     assert post_stripe(stores, "customer_created").json["status"] == "ignored"
+
+
+@pytest.mark.parametrize("platform", ["shopify", "woocommerce", "stripe"])
+def test_malformed_json_with_a_valid_signature_on_every_platform(stores, session, platform):
+    body = b'{"id": 4750, "currency": "EUR", '
+    headers = {
+        "shopify": lambda: sign_shopify(body, "shpss_new", topic="orders/create"),
+        "woocommerce": lambda: sign_woocommerce(body, "wc_secret", topic="order.created"),
+        "stripe": lambda: sign_stripe(body, "whsec_test", datetime.now(UTC)),
+    }[platform]()
+    r = stores.post(f"/webhooks/{platform}", data=body, headers=headers)
+    assert r.status_code == 400 and r.json["error"]["field"]
+    assert count(session, Order) == 0
+    assert session.exec(select(Delivery.outcome)).one() == "invalid"
