@@ -184,3 +184,10 @@ def test_same_seed_and_end_give_the_same_numbers(demo, api, api_key, tmp_path):
     finally:
         other.extensions["tracker.redirector"].writer.close()
         other.extensions["tracker.engine"].dispose()
+
+
+def test_demo_refuses_a_database_holding_one_of_its_creators(api, runner):
+    api.creator("maya.glow")
+    result = runner.invoke(args=SMALL)
+    assert result.exit_code != 0 and "creator 'maya.glow' exists" in result.output
+    assert api.get("/api/v1/campaigns").json == {"campaigns": []}  # nothing half-loaded

@@ -177,8 +177,8 @@ def demo(end, scale):
             summary = demo_data.load(s, secret=current_app.config["SECRET_KEY"], end=last,
                                      scale=scale, progress=lambda m: click.echo(m, err=True))
         except demo_data.DemoLoaded as err:
-            raise click.ClickException(f"{err}; nothing was added. To see it again, load it "
-                                       "into an empty database (TRACKER_DATABASE_URL or "
+            raise click.ClickException(f"{err}; nothing was added. Load the demo into an "
+                                       "empty database (set TRACKER_DATABASE_URL or "
                                        "TRACKER_INSTANCE).") from None  # fmt: skip
     click.echo(f"demo loaded: {summary.clicks} clicks ({summary.bots} from bots), "
                f"{summary.orders} orders, {summary.refunds} refunds, {summary.cancelled} "

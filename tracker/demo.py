@@ -18,7 +18,7 @@ from sqlmodel import select
 from tracker import campaigns as domain
 from tracker import orders, schemas
 from tracker.clicks import click_row
-from tracker.models import Campaign, Click
+from tracker.models import Campaign, Click, Creator
 from tracker.platforms import Kind, OrderEvent, Refund
 
 SEED = 20260301
@@ -88,7 +88,7 @@ BASKETS = (Decimal("38.00"), Decimal("38.00"), Decimal("64.00"), Decimal("24.00"
 
 
 class DemoLoaded(Exception):
-    """The demo campaigns exist already; loading twice would double every number."""
+    """The demo (or one of its creators) is in the database already; nothing was added."""
 
 
 @dataclass
@@ -107,6 +107,9 @@ def load(session, *, secret, end, seed=SEED, scale=1.0, progress=lambda message:
     slugs = [c[1] for c in CAMPAIGNS]
     if session.exec(select(Campaign.slug).where(Campaign.slug.in_(slugs))).first():
         raise DemoLoaded(f"the demo is already loaded (campaign '{slugs[0]}' exists)")
+    handles = [c[0] for c in CREATORS]
+    if taken := session.exec(select(Creator.handle).where(Creator.handle.in_(handles))).first():
+        raise DemoLoaded(f"creator '{taken}' exists already, and the demo would create it")
     rng, summary = random.Random(seed), Summary()
     start = end - timedelta(days=DAYS - 1)
     enrolments = _set_up(session, start, summary, progress)
