@@ -102,7 +102,7 @@ def test_a_marketer_sets_up_a_campaign_and_sees_a_sale(chromium, server):
     assert code == "MAYAGLOW15" and short_url in message and code in message
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.click("button[data-copy-from='dm']")
-    assert page.inner_text("button[data-copy-from='dm']") == "Copied"
+    expect(page.locator("button[data-copy-from='dm']")).to_have_text("Copied")  # async write
     assert page.evaluate("navigator.clipboard.readText()") == message
     expect(page.locator("button[data-copy-from='dm']")).to_have_text("Copy message")
     assert page.locator("img[alt^='QR code']").evaluate("img => img.naturalWidth") > 0
