@@ -287,9 +287,8 @@ def test_a_click_id_already_in_the_destination_never_shadows_the_new_one(api, cl
 # --- the writer: server mode, and a database that fails -----------------------------------
 
 
-def test_server_mode_writes_every_click_once_in_the_background(tmp_path, enrolled):
-    served = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-                         "SECRET_KEY": "s" * 32})  # fmt: skip
+def test_server_mode_writes_every_click_once_in_the_background(app, enrolled):
+    served = create_app({"DATABASE_URL": app.config["DATABASE_URL"], "SECRET_KEY": "s" * 32})
     assert not served.testing
     writer = served.extensions["tracker.redirector"].writer
     slug = enrolled["link"]["slug"]
