@@ -1,0 +1,95 @@
+"""PURE: parse Stripe events (Checkout Sessions, refunded charges) into an OrderEvent.
+
+parse_stripe takes the raw body and headers of a verified delivery (see tracker.platforms).
+"""
+
+from tracker.order_events import Kind, OrderEvent, PayloadError, Refund
+from tracker.payload import (
+    CLICK_PARAM,
+    click_id,
+    codes,
+    crop_url,
+    customer_hash,
+    ident,
+    iso_currency,
+    items,
+    load_json,
+    minor_units,
+    obj_at,
+    query_params,
+    ref,
+    text,
+    unix_time,
+    utm,
+)
+
+# Stripe ----------------------------------------------------------------------------------
+
+STRIPE_TOPICS = {
+    "checkout.session.completed": Kind.ORDER,
+    "checkout.session.async_payment_succeeded": Kind.UPDATE,
+    "charge.refunded": Kind.REFUND,
+}
+STRIPE_PAID = {"paid", "no_payment_required"}  # a 100 % discount needs no payment yet counts
+
+
+def parse_stripe(body, headers, *, now, click_param=CLICK_PARAM):
+    """Read a Stripe event: a Checkout Session becomes an order, a refunded charge a refund."""
+    event = load_json(body)
+    topic = text(event, "type", required=True)[:100]
+    store = ident(event["account"], "account") if event.get("account") else ""
+    base = {"platform": "stripe", "topic": topic, "event_id": ident(event.get("id"), "id"),
+            "store": store}  # fmt: skip
+    kind = STRIPE_TOPICS.get(topic)
+    if kind is None:
+        return OrderEvent(**base, kind=Kind.IGNORED, order_id="")
+    data = obj_at(event, "data", "data", required=True)
+    obj = obj_at(data, "object", "data.object", required=True)
+    if obj.get("mode") == "setup":  # a session that only saves a card is no order
+        return OrderEvent(**base, kind=Kind.IGNORED, order_id="")
+    currency = iso_currency(obj.get("currency"), "data.object.currency")
+    object_id = ident(obj.get("id"), "data.object.id")
+    if kind is Kind.REFUND:
+        return _stripe_refund(obj, base, currency, object_id)
+    metadata = obj_at(obj, "metadata", "data.object.metadata")
+    totals = obj_at(obj, "total_details", "data.object.total_details")
+    amount = minor_units(obj, "amount_subtotal", "data.object.amount_subtotal", currency)
+    if totals.get("amount_discount") is not None:
+        amount -= minor_units(totals, "amount_discount",
+                              "data.object.total_details.amount_discount", currency)  # fmt: skip
+    if amount < 0:
+        raise PayloadError("amount_discount is more than amount_subtotal", "data.object")
+    payment = text(obj, "payment_status", "data.object.payment_status")
+    paid = kind is Kind.UPDATE or payment in STRIPE_PAID
+    promotions = [ref(d.get("promotion_code"), "data.object.discounts[].promotion_code")
+                  for d in items(obj, "discounts", "data.object.discounts")]  # fmt: skip
+    landing = crop_url(metadata.get("landing_url"))
+    return OrderEvent(
+        **base, kind=kind, object_id=object_id,
+        order_id=ref(obj.get("payment_intent"), "data.object.payment_intent") or object_id,
+        placed_at=unix_time(obj.get("created"), "data.object.created"),
+        currency=currency, amount=amount, status="paid" if paid else "pending",
+        codes=codes([metadata.get("code")]), promotion_ids=tuple(filter(None, promotions)),
+        click_id=click_id(obj.get("client_reference_id"), metadata.get(click_param)),
+        landing_url=landing, utm=utm(query_params(landing)),
+        customer_hash=customer_hash(obj_at(obj, "customer_details", "data.object.customer_details")
+                                .get("email"), obj.get("customer_email")),
+    )  # fmt: skip
+
+
+def _stripe_refund(charge, base, currency, charge_id):
+    """charge.refunded: the cumulative amount_refunded, and each refund it lists by id."""
+    listed = items(obj_at(charge, "refunds", "data.object.refunds"), "data", "data.object.refunds")
+    refunds = tuple(
+        Refund(ident(r.get("id"), "data.object.refunds.data[].id"),
+               minor_units(r, "amount", "data.object.refunds.data[].amount", currency))
+        for r in listed if r.get("status") not in ("failed", "canceled")
+    )  # fmt: skip
+    return OrderEvent(
+        **base, kind=Kind.REFUND, object_id=charge_id, currency=currency, refunds=refunds,
+        order_id=ref(charge.get("payment_intent"), "data.object.payment_intent") or charge_id,
+        refunded_total=minor_units(charge, "amount_refunded", "data.object.amount_refunded",
+                                   currency),
+        customer_hash=customer_hash(obj_at(charge, "billing_details", "data.object.billing_details")
+                                .get("email")),
+    )  # fmt: skip
