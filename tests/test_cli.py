@@ -327,3 +327,14 @@ def test_spreadsheet_exports_with_semicolons_or_tabs_are_read(runner, api, tmp_p
     assert result.exit_code == 0, result.output
     maya = api.get("/api/v1/creators/maya").json
     assert (maya["name"], maya["followers"], maya["niche"]) == ("Maya, Glow", 8200, "skin")
+
+
+def test_a_taken_handle_is_found_however_long_the_file(runner, api, tmp_path):
+    api.creator("creator1100")
+    rows = "".join(f"creator{i},Creator {i},tiktok,{i}\n" for i in range(1200))
+    path = write(tmp_path, "handle,name,platform,followers\n" + rows)
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 1
+    assert f"{path}:1102: handle: 'creator1100' exists already" in result.stderr
+    assert "nothing imported: 1 bad row(s)" in result.stderr
+    assert handles(api) == ["creator1100"]
