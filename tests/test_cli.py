@@ -338,3 +338,13 @@ def test_a_taken_handle_is_found_however_long_the_file(runner, api, tmp_path):
     assert f"{path}:1102: handle: 'creator1100' exists already" in result.stderr
     assert "nothing imported: 1 bad row(s)" in result.stderr
     assert handles(api) == ["creator1100"]
+
+
+def test_a_bad_row_spanning_lines_is_reported_where_it_starts(runner, api, tmp_path):
+    text = ('handle,name,platform,followers,niche\nmaya,Maya,myspace,1,"skin\ncare"\n\n\n'
+            "lena,Lena,blogs,2,\n")
+    path = write(tmp_path, text)
+    result = runner.invoke(args=["import-creators", path])
+    assert result.exit_code == 1
+    lines = [int(x.split(":")[1]) for x in result.stderr.splitlines() if x.startswith(path)]
+    assert lines == [2, 6]

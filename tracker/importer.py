@@ -31,8 +31,13 @@ def parse_creators_csv(text):
         return [], [(1, "; ".join(problems) + f" (columns: {', '.join(COLUMNS)})")]
     reader.fieldnames = header
     items, errors, seen = [], [], {}
+    physical, end = text.split("\n"), reader.line_num
     for row in reader:
-        line = reader.line_num
+        # reader.line_num is where a record ends; report where it starts (a quoted value may
+        # span lines, and blank lines before it are skipped).
+        line, end = end + 1, reader.line_num
+        while line < end and not physical[line - 1].strip():
+            line += 1
         if None in row:  # csv puts values past the last column under None: never drop them
             count = len(header) + len(row[None])
             errors.append((line, f"{count} values for {len(header)} columns (quote values "
