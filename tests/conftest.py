@@ -1,4 +1,8 @@
+import os
+
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from tracker import create_app
@@ -10,9 +14,58 @@ IPHONE = (
 )
 
 
+# Set (e.g. postgresql+psycopg://postgres@127.0.0.1:54329/tracker_test) to run every test on
+# PostgreSQL: one database for the session, emptied after each test. Unset: a SQLite file per test.
+PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "").strip()
+
+
+def backend_url(folder, name="test.db"):
+    """The database a test (or a server it starts) uses: PostgreSQL if configured, else SQLite."""
+    return PG_URL or f"sqlite:///{folder / name}"
+
+
+@pytest.fixture(scope="session")
+def _backend():
+    """PostgreSQL only: start the session on an empty schema."""
+    if not PG_URL:
+        yield None
+        return
+    engine = create_engine(PG_URL, poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_database(_backend):
+    """PostgreSQL only: empty every table after each test (ids restart too), as a new file would."""
+    yield
+    if _backend is None:
+        return
+    for attempt in range(2):
+        try:
+            with _backend.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+                names = conn.execute(text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+                if names:
+                    quoted = ", ".join(f'"{n}"' for n in names)
+                    conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            return
+        except Exception:
+            if attempt:
+                raise
+            # a server a test started (or killed) may still hold a lock: end its sessions
+            with _backend.begin() as conn:
+                conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}"})
+    app = create_app({"TESTING": True, "DATABASE_URL": backend_url(tmp_path)})
     yield app
     app.extensions["tracker.redirector"].writer.close()
     app.extensions["tracker.engine"].dispose()

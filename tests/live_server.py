@@ -9,6 +9,8 @@ import threading
 import time
 import urllib.request
 
+from tests.conftest import backend_url
+
 SECRET_KEY = "live-server-test-secret-0123456789abcdef"
 WEBHOOK_SECRET = "whsec-live-test"
 
@@ -29,7 +31,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ, "PYTHONUNBUFFERED": "1", "TRACKER_INSTANCE": str(folder),
-            "TRACKER_DATABASE_URL": f"sqlite:///{folder / 'tracker.db'}",
+            "TRACKER_DATABASE_URL": backend_url(folder, "tracker.db"),
             "TRACKER_SECRET_KEY": SECRET_KEY, "TRACKER_WEBHOOK_SECRETS": WEBHOOK_SECRET, **env,
         }  # fmt: skip
         self.lines, self.process = [], None

@@ -45,8 +45,12 @@ def session():
 
 @main.command("init-db")
 def init_db():
-    """Create the database and its tables if they do not exist."""
-    click.echo(f"database ready: {current_app.extensions['tracker.engine'].url!r}")
+    """Create the database, or upgrade its schema: apply every pending migration."""
+    from tracker import migrations
+
+    engine = current_app.extensions["tracker.engine"]
+    migrations.upgrade(engine)  # the app did it already, unless it runs in testing mode
+    click.echo(f"database ready: {engine.url!r} at migration {migrations.current(engine)}")
 
 
 @main.command("create-api-key")

@@ -30,7 +30,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 
 def create_all(engine):
-    """Create every table that does not exist yet."""
+    """Create every table that does not exist yet (tests only: a real database is migrated)."""
     from tracker import models  # noqa: F401  (registers the tables)
 
     SQLModel.metadata.create_all(engine)
@@ -53,6 +53,12 @@ def init_app(app):
     """Attach an engine to the app and close the request session on teardown."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["tracker.engine"] = engine
-    create_all(engine)
+    if app.testing:
+        # fast, and tests/test_migrations.py proves the migrations build this same schema
+        create_all(engine)
+    else:
+        from tracker import migrations
+
+        migrations.upgrade(engine)
     app.teardown_appcontext(_close_session)
     return engine

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from urllib.parse import quote
 
 from sqlalchemy import bindparam, select
@@ -48,6 +49,10 @@ class LinkLookup:
         self.positional = compiled.positional
         self.local = threading.local()
         self.last_known = {}
+        # Every thread's connection is closed when the lookup goes (an app built and dropped,
+        # as tests do): psycopg warns about a connection garbage-collected while open.
+        self.opened = []
+        weakref.finalize(self, _close_all, self.opened)
 
     def _cursor(self):
         cursor = getattr(self.local, "cursor", None)
@@ -58,6 +63,7 @@ class LinkLookup:
                 driver.isolation_level = None  # autocommit: a read holds no snapshot
             else:
                 driver.autocommit = True
+            self.opened.append(conn)
             self.local.conn, cursor = conn, conn.cursor()
             self.local.cursor = cursor
         return cursor
@@ -83,10 +89,19 @@ class LinkLookup:
         conn = getattr(self.local, "conn", None)
         self.local.cursor = self.local.conn = None
         if conn is not None:
+            self.opened.remove(conn)
             try:
                 conn.invalidate()
             except Exception:  # already broken; nothing more to release
                 pass
+
+
+def _close_all(connections):
+    for conn in connections:
+        try:
+            conn.invalidate()  # closes it for real: the engine's pool may be disposed already
+        except Exception:  # the database may be gone already; nothing more to release
+            pass
 
 
 class ClickWriter:
