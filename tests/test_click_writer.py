@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import IPHONE
+from tests.conftest import IPHONE, PG_URL
 from tracker import create_app
 
 
@@ -30,6 +30,7 @@ def test_clicks_are_answered_first_and_all_written(served, clicks):
     assert {c["click_id"] for c in clicks()} == ids
 
 
+@pytest.mark.skipif(bool(PG_URL), reason="a SQLite file lock; tests/test_faults.py: PostgreSQL")
 def test_a_locked_database_delays_the_writes_not_the_followers(served, clicks, app):
     live, slug = served
     writer = live.extensions["tracker.redirector"].writer
