@@ -8,7 +8,7 @@ import json
 from collections import Counter
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import select, update
 
 from tracker import orders, platforms
 from tracker.models import Delivery
@@ -44,6 +44,10 @@ def receive(session, *, platform, body, headers, now, click_param="tclid"):
             Delivery.topic == event.topic[:100])).first()
         if first in FINAL:
             return orders.duplicate_of(session, event)
+        # its process died between keeping and recording it: this retry records it, and the
+        # stored delivery gets the outcome it never got (else it reads "received" for ever)
+        delivery = (Delivery.platform == platform, Delivery.event_id == event_id,
+                    Delivery.topic == event.topic[:100])  # fmt: skip
     try:
         outcome = orders.record_event(session, event, now=now, click_param=click_param)
     except PayloadError as err:
@@ -74,8 +78,12 @@ def _finish(session, delivery, outcome, error=None):
     # event id would otherwise overwrite "recorded" with "duplicate"
     if delivery is None:
         return
-    delivery.outcome = outcome
-    delivery.error = error[:500] if error else None
+    error = error[:500] if error else None
+    if isinstance(delivery, tuple):  # a retry finishing an unfinished delivery: the first wins
+        session.exec(update(Delivery).where(*delivery, Delivery.outcome.not_in(FINAL))
+                     .values(outcome=outcome, error=error))  # fmt: skip
+    else:
+        delivery.outcome, delivery.error = outcome, error
     session.commit()
 
 
