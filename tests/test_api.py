@@ -807,3 +807,12 @@ def test_patch_code_maps_a_promotion_code_and_changes_the_discount(api, enrolled
     assert r.json["discount"] == {"type": "fixed", "value": "10"}
     r = api.patch("/api/v1/codes/maya15", {"discount": {"type": "percent", "value": "150"}})
     assert_error(r, 422, "discount.value")
+
+
+def test_campaign_currency_is_fixed_once_money_is_attached(api, enrolled):
+    r = api.patch("/api/v1/campaigns/glow-serum-launch", {"currency": "JPY"})
+    assert r.status_code == 409 and r.json["error"]["field"] == "currency"
+    assert api.get("/api/v1/campaigns/glow-serum-launch").json["currency"] == "USD"
+    api.campaign("Empty launch")
+    r = api.patch("/api/v1/campaigns/empty-launch", {"currency": "eur"})
+    assert r.status_code == 200 and r.json["currency"] == "EUR"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests.conftest import IPHONE, Api
 from tracker import create_app
@@ -348,3 +348,19 @@ def test_a_bad_row_spanning_lines_is_reported_where_it_starts(runner, api, tmp_p
     assert result.exit_code == 1
     lines = [int(x.split(":")[1]) for x in result.stderr.splitlines() if x.startswith(path)]
     assert lines == [2, 6]
+
+
+def test_import_that_loses_a_race_for_a_handle_imports_nothing(api, session):
+    from tracker import importer
+    from tracker.errors import Conflict
+    from tracker.models import Creator
+
+    items, errors = importer.parse_creators_csv(
+        "handle,name,platform,followers\nana,Ana,tiktok,900\nmaya,Maya,instagram,8200\n"
+    )
+    assert errors == [] and importer.existing_handles(session, items) == []
+    api.creator("maya")  # created after the check, before the insert
+    with pytest.raises(Conflict) as raised:
+        importer.import_creators(session, items=items)
+    assert raised.value.field == "handle"
+    assert [c.handle for c in session.exec(select(Creator)).all()] == ["maya"]

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from tracker import money
 from tracker.errors import Conflict, Invalid, NotFound
-from tracker.models import Campaign, Code, Creator, Enrolment, Link
+from tracker.models import Campaign, Code, Creator, Enrolment, Link, Order
 from tracker.schemas import RESERVED
 
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read aloud or typed from a story
@@ -134,6 +134,12 @@ def create_campaign(session, *, data):
     return campaign
 
 
+def _has_money(session, campaign):
+    enrolled = select(Enrolment.id).where(Enrolment.campaign_id == campaign.id)
+    ordered = select(Order.id).where(Order.campaign_id == campaign.id)
+    return bool(session.exec(enrolled).first() or session.exec(ordered).first())
+
+
 def update_campaign(session, campaign, *, changes):
     """Apply a validated CampaignPatch; re-derive link UTMs when they depend on it."""
     fields = changes.model_dump(exclude_unset=True)
@@ -141,6 +147,14 @@ def update_campaign(session, campaign, *, changes):
     if fields.get("slug") and fields["slug"] != campaign.slug:
         if session.exec(select(Campaign.id).where(Campaign.slug == fields["slug"])).first():
             raise Conflict(f"a campaign with slug '{fields['slug']}' exists", "slug")
+    if fields.get("currency") and fields["currency"] != campaign.currency and _has_money(
+        session, campaign
+    ):
+        # Fees, costs and orders are stored in minor units of the old currency.
+        raise Conflict(
+            f"the campaign has enrolments or orders in {campaign.currency}; "
+            "create a new campaign for another currency", "currency",
+        )  # fmt: skip
     for name, value in fields.items():
         if value is not None or name in ("starts_on", "ends_on"):
             setattr(campaign, name, value)

@@ -72,6 +72,7 @@ def create_api_key(name):
 def import_creators(path):
     """Import creators from a CSV file with a header row; all rows or none."""
     from tracker import importer
+    from tracker.errors import ApiError
 
     try:
         with open(path, encoding="utf-8-sig") as f:
@@ -87,8 +88,11 @@ def import_creators(path):
                 click.echo(f"{path}:{line}: {message}", err=True)
             click.echo(f"nothing imported: {len(errors)} bad row(s)", err=True)
             sys.exit(1)
-        with click.progressbar(length=len(items), label="importing", file=sys.stderr) as bar:
-            count = importer.import_creators(s, items=items, progress=bar.update)
+        try:
+            with click.progressbar(length=len(items), label="importing", file=sys.stderr) as bar:
+                count = importer.import_creators(s, items=items, progress=bar.update)
+        except ApiError as err:
+            raise click.ClickException(err.message) from None
     click.echo(f"imported {count} creators")
 
 

@@ -4,9 +4,11 @@ import csv
 import io
 
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from tracker.campaigns import utcnow
+from tracker.errors import Conflict
 from tracker.models import Creator
 from tracker.schemas import CreatorIn
 
@@ -76,15 +78,21 @@ def existing_handles(session, items):
 def import_creators(session, *, items, progress=None):
     """Insert validated creators in one transaction; `progress(n)` is told as rows go in."""
     now = utcnow()
-    for n, (_, item) in enumerate(items, 1):
-        fields = item.model_dump()
-        if fields["engagement_rate"] is not None:
-            fields["engagement_rate"] = float(fields["engagement_rate"])
-        session.add(Creator(**fields, created_at=now, updated_at=now))
-        if progress and n % 100 == 0:
-            session.flush()
-            progress(100)
-    session.commit()
+    try:
+        for n, (_, item) in enumerate(items, 1):
+            fields = item.model_dump()
+            if fields["engagement_rate"] is not None:
+                fields["engagement_rate"] = float(fields["engagement_rate"])
+            session.add(Creator(**fields, created_at=now, updated_at=now))
+            if progress and n % 100 == 0:
+                session.flush()
+                progress(100)
+        session.commit()
+    except IntegrityError:
+        # A handle was taken between the check and the insert (another import, the API).
+        session.rollback()
+        raise Conflict("a handle in the file was created meanwhile; nothing was imported, "
+                       "run the import again to see which", "handle") from None  # fmt: skip
     if progress:
         progress(len(items) % 100)
     return len(items)

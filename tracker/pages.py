@@ -3,7 +3,7 @@
 The numbers come from tracker.reports, the same functions the JSON API answers with.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from flask import Response, current_app, flash, render_template, request, stream_with_context
@@ -92,7 +92,7 @@ def campaign(slug):
         "conv_tier": _bars([(r["tier"], r.get("conversion_rate")) for r in tiers["rows"]],
                            "Conversion by tier", places=2),
     }  # fmt: skip
-    today = date.today()
+    today = datetime.now(UTC).date()  # the report's days are UTC days
     return render_template(
         "dashboard/campaign.html", campaign=found, creators=creators, tiers=tiers,
         daily=daily, charts=chart, start=start, end=end, presets=presets(found, today),

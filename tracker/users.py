@@ -5,6 +5,7 @@ import re
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,7 +66,11 @@ def create_user(session, *, email, password):
         created_at=utcnow(),
     )
     session.add(user)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # created meanwhile by another request or command
+        session.rollback()
+        raise Conflict(f"a login for '{email}' exists", "email") from None
     return user
 
 
@@ -131,5 +136,8 @@ def create_first_admin(session):
     if session.exec(select(User.id)).first() is not None:
         return None
     password = secrets.token_urlsafe(12)
-    create_user(session, email=FIRST_ADMIN, password=password)
+    try:
+        create_user(session, email=FIRST_ADMIN, password=password)
+    except Conflict:  # another instance starting on the same database made it a moment ago
+        return None
     return FIRST_ADMIN, password
