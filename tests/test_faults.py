@@ -139,3 +139,32 @@ def test_kill_9_mid_webhook_burst_keeps_every_acknowledged_order_once(tmp_path, 
         assert sorted(rows) == sorted((f"K-{n}", 1) for n in range(len(deliveries)))
     finally:
         server.stop()
+
+
+def test_sigterm_mid_click_burst_answers_in_flight_requests_and_writes_their_clicks(
+        tmp_path, enrolled, app):  # fmt: skip
+    url, slug = app.config["DATABASE_URL"], enrolled["link"]["slug"]
+    server = LiveServer(tmp_path / "srv", TRACKER_DATABASE_URL=url).start()
+    ids, statuses, lock = [], [], threading.Lock()
+
+    def click():
+        status, headers = request(server.url, "GET", f"/{slug}", headers={"User-Agent": IPHONE})
+        with lock:
+            statuses.append(status)
+            if status == 302:
+                ids.append(headers["Location"].rsplit("tclid=", 1)[1])
+
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            sent = [pool.submit(click) for _ in range(2000)]
+            while len(statuses) < 200:
+                time.sleep(0.01)
+            server.process.send_signal(signal.SIGTERM)
+            for s in sent:
+                s.result()
+        assert server.process.wait(timeout=60) == 0
+    finally:
+        server.stop()
+    assert 200 <= len(ids) < 2000  # the stop came mid-burst; later clicks found no server
+    assert set(statuses) <= {302, 0}  # answered in full, or refused: never an error page
+    assert sorted(r[0] for r in query(url, "SELECT click_id FROM click")) == sorted(ids)

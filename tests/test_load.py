@@ -92,6 +92,10 @@ def test_two_instances_under_load_store_each_click_and_order_once(tmp_path, api,
     assert set(hook_statuses) == {200}, hook_statuses
     stored = [r[0] for r in query(url, "SELECT click_id FROM click")]
     assert len(stored) == len(ids) and set(stored) == set(ids)
+    # one follower (same address and browser) seen by both processes is one visitor a day:
+    # the salt is derived from the secret and the date, not drawn per process
+    visitors, days = query(url, "SELECT count(DISTINCT visitor), count(DISTINCT day) FROM click")[0]
+    assert visitors == days
     orders = query(url, "SELECT external_id, amount_minor, refunded_minor FROM orders")
     assert sorted(orders) == sorted(
         (f"L-{n}", 4000, 1500 if n % 2 == 0 else 0) for n in range(ORDERS))
