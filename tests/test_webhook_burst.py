@@ -12,7 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
+from tests.conftest import backend_url
 from tests.live_server import free_port
 from tests.signing import sign_generic, sign_shopify
 
@@ -54,7 +56,7 @@ def deliveries():
 def server(tmp_path):
     port = free_port()
     env = {**os.environ, "TRACKER_INSTANCE": str(tmp_path),
-           "TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'burst.db'}",
+           "TRACKER_DATABASE_URL": backend_url(tmp_path, "burst.db"),
            "TRACKER_SECRET_KEY": "burst-test-secret-0123456789abcdef",
            "TRACKER_WEBHOOK_SECRETS": SECRET, "TRACKER_SHOPIFY_SECRETS": SECRET}  # fmt: skip
     process = subprocess.Popen(
@@ -75,7 +77,7 @@ def server(tmp_path):
                 process.kill()
                 pytest.fail("tracker serve did not start")
             time.sleep(0.2)
-    yield port, tmp_path / "burst.db"
+    yield port, backend_url(tmp_path, "burst.db")
     process.terminate()
     process.wait(15)
 
@@ -101,7 +103,7 @@ def test_burst_with_duplicates_stores_each_order_once(server):
     assert time.monotonic() - started < 30
     assert Counter(status for status, _ in replies) == {200: 200}
     statuses = Counter((reply["status"], reply["order"] is not None) for _, reply in replies)
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(path, poolclass=NullPool)
     with engine.connect() as conn:
         per_order = conn.execute(text(
             "select platform, external_id, count(*) from orders group by 1, 2")).all()
