@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from tracker.campaigns import utcnow
+from tracker.clock import utcnow
 from tracker.errors import Conflict
 from tracker.models import Creator
 from tracker.schemas import CreatorIn
@@ -18,7 +18,15 @@ REQUIRED = ("handle", "name", "platform", "followers")
 
 def parse_creators_csv(text):
     """Return (creators, errors); errors are (line number, message) for every bad row."""
-    text = text.lstrip("\ufeff")
+    # Excel for Mac ends lines with a bare CR, which csv refuses outside universal newlines
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return _parse_rows(text)
+    except csv.Error as err:  # e.g. a value longer than csv's field limit (128 KiB)
+        return [], [(0, f"the file cannot be read as CSV: {err}")]
+
+
+def _parse_rows(text):
     # Spreadsheets save "CSV" with ';' in many locales, or tabs: use the header's separator.
     delimiter = max(",;\t", key=text.partition("\n")[0].count)
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
