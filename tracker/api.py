@@ -25,7 +25,10 @@ def _authenticate():
 
 def parse(schema):
     """Validate the JSON body against a schema: 400 if unreadable, 422 naming the field."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser's stack: unreadable, not a crash
+        data = None
     if data is None:
         raise BadRequest("the body must be a JSON object (Content-Type: application/json)")
     if not isinstance(data, dict):
@@ -35,7 +38,8 @@ def parse(schema):
     except ValidationError as err:
         first = err.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
-        field = ".".join(str(p) for p in first["loc"]) or None
+        # a key may be "" itself: still named, so only a model-level error has no field
+        field = ".".join(str(p) for p in first["loc"]) if first["loc"] else None
         # A model-level check names its field as "field: message"; nest it under the model's.
         sub, sep, rest = message.partition(": ")
         if first["type"] == "value_error" and sep and sub.isidentifier():
