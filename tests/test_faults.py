@@ -117,7 +117,9 @@ def test_kill_9_mid_webhook_burst_keeps_every_acknowledged_order_once(tmp_path, 
     try:
         with ThreadPoolExecutor(8) as pool:
             sent = [pool.submit(send, n) for n in range(len(deliveries))]
+            deadline = time.monotonic() + 60
             while sum(1 for s in answers.values() if 200 <= s < 300) < 60:
+                assert time.monotonic() < deadline, sorted(set(answers.values()))
                 time.sleep(0.01)
             master = server.process.pid
             for pid in [master, *children(master)]:  # the whole server, workers included
