@@ -62,7 +62,8 @@ ODD = [
     "%00", "%2e%2e%2f", "<script>", "maya", "@Maya", "glow-serum-launch", "MAYA15", "USD",
     "usd", "XXX", "https://shop.example.com/x", "javascript:alert(1)", "http://", "2026-11-20",
     "2026-02-30", "2026-11-20T10:00:00Z", "0.1", "percent", "fixed", "instagram", "paid",
-    "refunded", "cancelled", "ä" * 300, "\u202e", "\ufeff", "𝔘𝔫𝔦",
+    "refunded", "cancelled", "ä" * 300, "\u202e", "\ufeff", "𝔘𝔫𝔦", "²", "٣", "1" * 5000,
+    "9999-12-31", "0001-01-01", "http://a:99999999/", "https://[::1",
 ]  # fmt: skip
 # what an HTTP client can encode at all (no lone surrogate): for query strings and forms
 SENDABLE = [s for s in ODD if not any("\ud800" <= ch <= "\udfff" for ch in s)]
@@ -225,6 +226,44 @@ def test_api_writes_refuse_any_json_object_cleanly(world, auth, target, data):
     method, path = target
     headers = {**auth, "Content-Type": "application/json"}
     world.send(method, path, data=encode(data), headers=headers)
+
+
+VALID = {
+    ("POST", "/api/v1/creators"): {"handle": "eve", "name": "Eve", "platform": "tiktok",
+                                   "followers": 12000, "email": "eve@example.com",
+                                   "engagement_rate": "0.04", "niche": "skin"},
+    ("POST", "/api/v1/campaigns"): {"name": "Spring", "destination_url": "https://a.example/x",
+                                    "currency": "EUR", "attribution_window_days": 7,
+                                    "starts_on": "2026-03-01", "ends_on": "2026-03-31",
+                                    "utm_medium": "social", "utm_campaign": "spring"},
+    ("POST", "/api/v1/campaigns/glow-serum-launch/creators"): {
+        "creator": "maya", "fee": "250.00", "product_cost": "40.00", "commission_rate": "0.10",
+        "code": "EVE10", "discount": {"type": "percent", "value": "10"}},
+    ("POST", "/api/v1/links"): {"campaign": "glow-serum-launch", "creator": "maya",
+                                "destination_url": "https://a.example/y", "channel": "story",
+                                "slug": "maya-story"},
+    ("POST", "/api/v1/codes"): {"campaign": "glow-serum-launch", "creator": "maya",
+                                "code": "MAYA20", "stripe_promotion_code": "promo_1",
+                                "discount": {"type": "fixed", "value": "5"}},
+    ("PATCH", "/api/v1/creators/maya"): {"name": "Maya B", "followers": 9000, "niche": "x"},
+    ("PATCH", "/api/v1/campaigns/glow-serum-launch"): {"name": "Glow", "ends_on": "2027-01-01",
+                                                       "utm_campaign": "glow"},
+    ("PATCH", "/api/v1/codes/MAYA15"): {"stripe_promotion_code": "promo_2",
+                                        "discount": {"type": "percent", "value": "20"}},
+}  # fmt: skip
+
+
+@bounded(300)
+@given(data=st.data(), target=st.sampled_from(sorted(VALID)))
+def test_api_refuses_a_bad_value_in_a_good_body_cleanly(world, auth, data, target):
+    body = json.loads(json.dumps(VALID[target]))
+    for _ in range(data.draw(st.integers(1, 2), "how many")):
+        key = data.draw(st.sampled_from(sorted(body)), "field")
+        body[key] = data.draw(scalars | json_values, "value")
+    headers = {**auth, "Content-Type": "application/json"}
+    r = world.send(*target, data=encode(body), headers=headers)
+    if r.status_code < 300:  # accepted: then nothing unstorable was kept (PostgreSQL refuses NUL)
+        assert "\\u0000" not in r.text and "\x00" not in r.text, r.text
 
 
 @bounded(150)

@@ -56,7 +56,16 @@ def render_error(status, code, message, field=None):
 
 
 def init_app(app):
-    """Register the single error handler."""
+    """Register the single error handler, and refuse NUL characters in paths and queries."""
+
+    @app.before_request
+    def refuse_nul():
+        # PostgreSQL text cannot hold NUL: a lookup by such a value would fail in the database
+        if "\x00" in request.path:
+            raise BadRequest("the path must not contain a NUL character", "path")
+        for name, value in request.args.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                raise BadRequest("a query parameter must not contain a NUL character", name)
 
     @app.errorhandler(ApiError)
     def api_error(err):

@@ -60,6 +60,14 @@ def decimal_value(value, low=None, high=None):
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _no_nul(cls, v):
+        # PostgreSQL text cannot hold NUL (SQLite would store it): refuse it on every backend
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("must not contain a NUL character")
+        return v
+
 
 def not_null(*names):
     """A validator for PATCH schemas: a field that may be left out may not be sent as null."""
