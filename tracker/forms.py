@@ -69,8 +69,11 @@ def fields(names, *, ints=(), clear=(), required=()):
                 data[name] = None
             continue
         if name in ints:
-            if not value.isdigit():
+            if not (value.isascii() and value.isdigit()):  # "²" is a digit to isdigit, not int
                 errors[name] = "must be a whole number"
+                continue
+            if len(value) > 18:  # past every bound (and int() refuses 4300+ digits)
+                errors[name] = "is too large"
                 continue
             value = int(value)
         data[name] = value

@@ -54,7 +54,9 @@ def _parse_rows(text):
                                  "that contain a comma)"))  # fmt: skip
             continue
         data = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip()}
-        if "followers" in data and data["followers"].isdigit():
+        # isascii: "²" is a digit to isdigit, not to int(); a long one stays text and is refused
+        digits = data.get("followers", "")
+        if digits.isascii() and digits.isdigit() and len(digits) <= 18:
             data["followers"] = int(data["followers"])
         try:
             item = CreatorIn.model_validate(data)

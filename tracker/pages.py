@@ -151,7 +151,9 @@ def report_csv(kind):
 
 def _page():
     text = request.args.get("page", "1")
-    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
+    # isascii: "²" is a digit to isdigit but not to int(); len: int() refuses 4300+ digits
+    ok = text.isascii() and text.isdigit() and len(text) <= 5
+    return int(text) if ok and 0 < int(text) < 100_000 else 1
 
 
 def register(bp):
