@@ -46,6 +46,8 @@ def parse(schema):
             field, message = (f"{field}.{sub}" if field else sub), rest
         if first["type"] == "extra_forbidden":
             message = "is not a known field"
+        if first["type"] == "string_unicode" and not field:  # a key with a lone surrogate
+            field, message = "body", "a key is not valid Unicode (a lone surrogate escape)"
         raise Invalid(f"{field}: {message}" if field else message, field) from None
 
 
