@@ -13,7 +13,7 @@ import re
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
@@ -119,7 +119,7 @@ bodies = st.one_of(
 def queries(draw):
     """A raw query string: known parameters, random ones, percent-encoding, NUL, length."""
     names = ["limit", "offset", "platform", "tier", "campaign", "creator", "from", "to",
-             "format", "next", "download", "q", "tclid"]  # fmt: skip
+             "format", "next", "download", "q", "tclid", "page", "currency"]  # fmt: skip
     parts = []
     for _ in range(draw(st.integers(0, 5))):
         name = draw(st.sampled_from(names) | latin1)
@@ -214,6 +214,7 @@ API_WRITES = [
 
 @bounded(300)
 @given(target=st.sampled_from(API_WRITES), body=bodies, content_type=content_types)
+@example(target=API_WRITES[0], body=b"[" * 5000, content_type="application/json")  # too deep
 def test_api_writes_refuse_any_body_cleanly(world, auth, target, body, content_type):
     method, path = target
     headers = {**auth, **({"Content-Type": content_type} if content_type else {})}
@@ -222,6 +223,8 @@ def test_api_writes_refuse_any_body_cleanly(world, auth, target, body, content_t
 
 @bounded(300)
 @given(target=st.sampled_from(API_WRITES), data=json_objects)
+@example(target=API_WRITES[5], data={"": None})  # the key "" is still named
+@example(target=API_WRITES[0], data={"\ud800": None})  # a key that is not valid Unicode
 def test_api_writes_refuse_any_json_object_cleanly(world, auth, target, data):
     method, path = target
     headers = {**auth, "Content-Type": "application/json"}
@@ -285,6 +288,8 @@ API_READS = ["/api/v1/creators", "/api/v1/campaigns", "/api/v1/links", "/api/v1/
 @given(template=st.sampled_from(API_READS), parts=st.lists(segments, min_size=2, max_size=2),
        query=queries(), kind=st.sampled_from(["creators", "campaigns", "tiers", "platforms",
                                               "daily"]))  # fmt: skip
+@example(template="/api/v1/creators/{}", parts=["%00", "x"], query="", kind="daily")  # NUL
+@example(template="/api/v1/links", parts=["x", "x"], query="creator=%00", kind="daily")
 def test_api_reads_answer_any_path_and_query(world, auth, template, parts, query, kind):
     if template.endswith("reports/{}") and parts[0] == "x":
         parts[0] = kind  # reach the report filters as well as the unknown kinds
@@ -460,6 +465,9 @@ def test_dashboard_forms_refuse_any_value_cleanly(world, dash, data, path, raw):
 
 
 @bounded(100)
+@example(text="handle,name,platform,followers\rmaya,Maya,tiktok,1\r")  # Excel for Mac: bare CR
+@example(text='handle,name,platform,followers\n"' + "x" * 200_000 + '",a,b,1\n')  # field limit
+@example(text="handle,name,platform,followers\neve,Eve,tiktok,²\n")
 @given(text=st.text(max_size=300) | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
 def test_dashboard_import_refuses_any_file_cleanly(world, dash, text):
     import io
@@ -468,3 +476,39 @@ def test_dashboard_import_refuses_any_file_cleanly(world, dash, text):
     world.send("POST", "/dashboard/creators/import", client=client,
                data={"csrf_token": token, "file": (io.BytesIO(text.encode("utf-8", "replace")),
                                                    "creators.csv")})  # fmt: skip
+
+
+DASH_PAGES = [
+    "/dashboard/", "/dashboard/creators", "/dashboard/creators/maya",
+    "/dashboard/campaigns/glow-serum-launch",
+    "/dashboard/campaigns/glow-serum-launch/creators/maya",
+    "/dashboard/orders/unattributed", "/dashboard/reports/daily.csv",
+    "/dashboard/reports/creators.csv", "/dashboard/campaigns/glow-serum-launch/enrol",
+    "/dashboard/campaigns/glow-serum-launch/edit", "/dashboard/creators/maya/edit",
+    "/dashboard/account", "/dashboard/creators/import", "/dashboard/campaigns/new",
+]  # fmt: skip
+query_values = st.one_of(
+    st.dates().map(str),  # 0001-01-01 to 9999-12-31: a chart must not step past either end
+    st.sampled_from(SENDABLE), latin1, st.integers(-(10**6), 10**20).map(str),
+)  # fmt: skip
+
+
+@bounded(200)
+@given(path=st.sampled_from(DASH_PAGES), query=st.dictionaries(
+    st.sampled_from(["from", "to", "page", "q", "campaign", "creator", "currency", "format",
+                     "download", "next"]), query_values, max_size=4))  # fmt: skip
+@example(path=DASH_PAGES[3], query={"from": "0001-01-01", "to": "9999-12-31"})  # past the end
+@example(path=DASH_PAGES[3], query={"from": "0001-01-01", "to": "0001-01-02"})  # before 1-1-1
+@example(path="/dashboard/creators", query={"page": "²"})  # a digit to isdigit, not to int
+def test_dashboard_pages_answer_any_query(world, dash, path, query):
+    world.send("GET", path, client=dash[0], query_string=query)
+
+
+@pytest.mark.parametrize("field, value", [("followers", "²"), ("followers", "1" * 5000),
+                                          ("name", "Eve\x00"), ("niche", "a\x00b")])  # fmt: skip
+def test_dashboard_creator_form_refuses_what_cannot_be_stored(world, dash, field, value):
+    client, token = dash
+    form = {"csrf_token": token, "handle": "eve", "name": "Eve", "platform": "tiktok",
+            "followers": "12000", field: value}  # fmt: skip
+    r = world.send("POST", "/dashboard/creators/new", client=client, data=form)
+    assert r.status_code == 422 and field in r.text

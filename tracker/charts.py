@@ -34,11 +34,11 @@ def _num(value):
 def fill_days(rows, start, end):
     """[(day, clicks, orders)] for every day from start to end, zero where rows have none."""
     by_day = {str(r["day"]): r for r in rows}
-    days, day = [], start
-    while day <= end:
+    days = []
+    for offset in range((end - start).days + 1):  # never a day past end: 9999-12-31 is the last
+        day = start + timedelta(days=offset)
         row = by_day.get(day.isoformat(), {})
         days.append((day, int(row.get("clicks") or 0), int(row.get("orders") or 0)))
-        day += timedelta(days=1)
     return days
 
 

@@ -64,7 +64,8 @@ def daily_svg(rows, start, end):
     end = end or (days[-1] if days else None)
     if start is None or end is None:
         return charts.daily_chart([])
-    start = max(start, end - timedelta(days=MAX_CHART_DAYS - 1))
+    if (end - start).days >= MAX_CHART_DAYS:  # (end - N days could fall before 0001-01-01)
+        start = end - timedelta(days=MAX_CHART_DAYS - 1)
     return charts.daily_chart(charts.fill_days(rows, start, end))
 
 
