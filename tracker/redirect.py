@@ -290,7 +290,8 @@ class Redirector:
         if method not in ("GET", "HEAD") or path.find("/", 1) not in (-1, len(path) - 1):
             return self.app(environ, start_response)
         slug = path[1:].rstrip("/").lower()
-        if not slug or len(slug) > 64 or slug in RESERVED:
+        # NUL: no slug has one, and PostgreSQL fails the lookup (as if it were down) on it
+        if not slug or len(slug) > 64 or slug in RESERVED or "\x00" in slug:
             return self.app(environ, start_response)
         link = self.lookup(slug)
         if link is None:
