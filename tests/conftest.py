@@ -1,3 +1,4 @@
+import gc
 import os
 
 import pytest
@@ -44,7 +45,7 @@ def _empty_database(_backend):
     yield
     if _backend is None:
         return
-    for attempt in range(2):
+    for attempt in range(3):
         try:
             with _backend.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '5s'"))
@@ -55,9 +56,13 @@ def _empty_database(_backend):
                     conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
             return
         except Exception:
-            if attempt:
+            if attempt == 2:
                 raise
-            # a server a test started (or killed) may still hold a lock: end its sessions
+            if attempt == 0:
+                # a session the test left open holds a lock: the collector rolls it back
+                gc.collect()
+                continue
+            # a server the test started (or killed) still holds one: end its sessions
             with _backend.begin() as conn:
                 conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                   "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
