@@ -523,3 +523,10 @@ def test_dashboard_creator_form_refuses_what_cannot_be_stored(world, dash, field
 def test_a_nul_in_a_short_link_is_refused_before_any_lookup(world, path):
     # PostgreSQL fails a lookup by a NUL; the redirect layer would log it as the database down
     assert world.send("GET", path).status_code == 400
+
+
+def test_a_nul_in_the_login_email_is_a_wrong_login(world):
+    client = world.app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    form = {"email": EMAIL + "\x00", "password": PASSWORD, "csrf_token": token}
+    assert world.send("POST", "/login", client=client, data=form).status_code == 401

@@ -61,6 +61,8 @@ def login():
     if request.method == "GET":
         return render_template("dashboard/login.html", next=target)
     email = request.form.get("email", "")
+    if "\x00" in email:  # no stored email has one, and PostgreSQL fails to even compare it
+        email = ""
     try:
         password = request.form.get("password", "")
         user = users.authenticate(get_session(), email=email, password=password)
