@@ -530,3 +530,19 @@ def test_a_nul_in_the_login_email_is_a_wrong_login(world):
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
     form = {"email": EMAIL + "\x00", "password": PASSWORD, "csrf_token": token}
     assert world.send("POST", "/login", client=client, data=form).status_code == 401
+
+
+@pytest.mark.parametrize("platform, name", [
+    ("shopify", "X-Shopify-Event-Id"), ("shopify", "X-Shopify-Shop-Domain"),
+    ("shopify", "X-Shopify-Topic"), ("woocommerce", "X-WC-Webhook-Source"),
+    ("woocommerce", "X-WC-Webhook-Topic"), ("generic", "X-Tracker-Event-Id"),
+])  # fmt: skip
+@pytest.mark.parametrize("good", [True, False])
+def test_a_nul_in_a_webhook_header_is_dropped_not_a_503(world, platform, name, good):
+    # PostgreSQL cannot store or compare a NUL: the store would get 503s and retry forever
+    body = (PAYLOADS / PAYLOAD_FILES[platform][0]).read_bytes() if good else b"{"
+    topic = PLATFORM_TOPICS[platform][0] if PLATFORM_TOPICS[platform] else "-"
+    headers = signed(platform, body, topic, "id-1")
+    headers[name] = headers.get(name, "x") + "\x00"
+    r = world.send("POST", f"/webhooks/{platform}", data=body, headers=headers, kept=["delivery"])
+    assert r.status_code == (200 if good else 400), r.data

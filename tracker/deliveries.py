@@ -59,7 +59,8 @@ def receive(session, *, platform, body, headers, now, click_param="tclid"):
 
 def _topic_hint(headers):
     lower = {k.lower(): v for k, v in headers.items()}
-    return next((lower[h][:100] for h in TOPIC_HEADERS if lower.get(h)), "")
+    topic = next((lower[h] for h in TOPIC_HEADERS if lower.get(h)), "")
+    return topic.replace("\x00", "")[:100]  # PostgreSQL cannot store a NUL
 
 
 def _keep(session, delivery):

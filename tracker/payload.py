@@ -24,7 +24,10 @@ _UNSTORABLE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")  # a NUL or a surrogate, 
 
 
 def header_map(headers):
-    """Header names lower-cased (werkzeug Headers or a plain mapping), values stripped."""
+    """Header names lower-cased (werkzeug Headers or a plain mapping), values stripped.
+
+    NULs are dropped from values, as from bodies: PostgreSQL can neither store nor compare them.
+    """
     try:
         pairs = list(headers.items())
     except (AttributeError, TypeError, ValueError):
@@ -34,7 +37,7 @@ def header_map(headers):
         if isinstance(item, tuple) and len(item) == 2:
             name, value = item
             if isinstance(name, str) and isinstance(value, str):
-                out.setdefault(name.lower(), value.strip())
+                out.setdefault(name.lower(), value.replace("\x00", "").strip())
     return out
 
 
