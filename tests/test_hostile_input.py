@@ -556,3 +556,11 @@ def test_a_nul_in_a_webhook_header_is_dropped_not_a_503(world, platform, name, g
     headers[name] = headers.get(name, "x") + "\x00"
     r = world.send("POST", f"/webhooks/{platform}", data=body, headers=headers, kept=["delivery"])
     assert r.status_code == (200 if good else 400), r.data
+
+
+@pytest.mark.parametrize("url", ["http://shop.example.com:99999999/", "https://shop.example.com:x/",
+                                 "https://shop.example.com:0/"])  # fmt: skip
+def test_a_destination_with_an_impossible_port_is_refused(world, auth, url):
+    body = {"name": "Spring", "destination_url": url}
+    r = world.send("POST", "/api/v1/campaigns", json=body, headers=auth)
+    assert r.status_code == 422 and r.json["error"]["field"] == "destination_url"

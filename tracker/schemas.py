@@ -29,6 +29,12 @@ def absolute_url(value):
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("must be an absolute http:// or https:// URL")
+    try:
+        port = parts.port  # raises for a port that is not a number up to 65535
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError("has a port that is not a number from 1 to 65535")
     if len(value) > 2048:
         raise ValueError("must be at most 2048 characters")
     return value
