@@ -7,7 +7,7 @@ import secrets
 from flask import request
 from sqlmodel import select
 
-from tracker.campaigns import utcnow
+from tracker.clock import utcnow
 from tracker.errors import Unauthorized
 from tracker.models import ApiKey
 

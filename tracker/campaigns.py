@@ -1,25 +1,27 @@
-"""Creators, campaigns, enrolments, links and codes: the domain functions behind API and CLI."""
+"""Creators, campaigns and enrolments: the domain functions behind API and CLI.
+
+Links live in tracker.links, codes in tracker.codes, lookups in tracker.lookups.
+"""
 
 import re
-import secrets
 import unicodedata
-from datetime import UTC, datetime
-from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from tracker import money
-from tracker.errors import Conflict, Invalid, NotFound
-from tracker.models import Campaign, Code, Creator, Enrolment, Link, Order
+from tracker.clock import utcnow
+from tracker.codes import check_discount, code_taken, create_code, minor, new_code, update_code
+from tracker.errors import Conflict, Invalid
+from tracker.links import create_link, new_link, refresh_targets, update_link
+from tracker.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
+from tracker.models import Campaign, Creator, Enrolment, Link, Order
 from tracker.schemas import RESERVED
 
-SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read aloud or typed from a story
-
-
-def utcnow():
-    """Current time, aware, in UTC."""
-    return datetime.now(UTC)
+# api.py still reaches links, codes and lookups through this module: keep them importable.
+__all__ = [
+    "create_campaign", "create_code", "create_creator", "create_link", "enrol", "get_campaign",
+    "get_creator", "get_enrolment", "slugify", "tier_of", "tier_range", "update_campaign",
+    "update_code", "update_creator", "update_link",
+]
 
 
 def tier_of(followers, bands):
@@ -39,24 +41,7 @@ def tier_range(tier, bands):
     return None
 
 
-def _commit(session, conflict_message, field):
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict(conflict_message, field) from None
-
-
 # --- creators ---------------------------------------------------------------------------
-
-
-def get_creator(session, handle):
-    """Find a creator by handle (case-insensitive, leading @ ignored) or raise NotFound."""
-    key = str(handle).strip().lstrip("@").lower()
-    creator = session.exec(select(Creator).where(Creator.handle == key)).first()
-    if creator is None:
-        raise NotFound(f"no creator with handle '{key}'", "creator")
-    return creator
 
 
 def create_creator(session, *, data):
@@ -66,7 +51,7 @@ def create_creator(session, *, data):
     now = utcnow()
     creator = Creator(**_plain(data.model_dump()), created_at=now, updated_at=now)
     session.add(creator)
-    _commit(session, f"a creator with handle '{data.handle}' exists", "handle")
+    commit_or_conflict(session, f"a creator with handle '{data.handle}' exists", "handle")
     return creator
 
 
@@ -82,8 +67,8 @@ def update_creator(session, creator, *, changes):
     creator.updated_at = utcnow()
     session.add(creator)
     if {"handle", "platform"} & fields.keys():
-        _refresh_targets(session, Link.creator_id == creator.id)
-    _commit(session, "handle already taken", "handle")
+        refresh_targets(session, Link.creator_id == creator.id)
+    commit_or_conflict(session, "handle already taken", "handle")
     return creator
 
 
@@ -94,15 +79,6 @@ def _plain(fields):
 
 
 # --- campaigns --------------------------------------------------------------------------
-
-
-def get_campaign(session, slug):
-    """Find a campaign by slug (case-insensitive) or raise NotFound."""
-    key = str(slug).strip().lower()
-    campaign = session.exec(select(Campaign).where(Campaign.slug == key)).first()
-    if campaign is None:
-        raise NotFound(f"no campaign with slug '{key}'", "campaign")
-    return campaign
 
 
 def slugify(text):
@@ -130,7 +106,7 @@ def create_campaign(session, *, data):
         **fields, slug=slug, utm_campaign=data.utm_campaign or slug, created_at=now, updated_at=now
     )
     session.add(campaign)
-    _commit(session, f"a campaign with slug '{slug}' exists", "slug")
+    commit_or_conflict(session, f"a campaign with slug '{slug}' exists", "slug")
     return campaign
 
 
@@ -172,24 +148,12 @@ def update_campaign(session, campaign, *, changes):
             link.destination_url = campaign.destination_url
             session.add(link)
     if {"utm_medium", "utm_campaign", "destination_url"} & fields.keys():
-        _refresh_targets(session, Link.campaign_id == campaign.id)
-    _commit(session, "slug already taken", "slug")
+        refresh_targets(session, Link.campaign_id == campaign.id)
+    commit_or_conflict(session, "slug already taken", "slug")
     return campaign
 
 
-# --- enrolment, links, codes -----------------------------------------------------------
-
-
-def get_enrolment(session, campaign, creator):
-    """The enrolment of a creator in a campaign, or NotFound."""
-    enrolment = session.exec(
-        select(Enrolment).where(
-            Enrolment.campaign_id == campaign.id, Enrolment.creator_id == creator.id
-        )
-    ).first()
-    if enrolment is None:
-        raise NotFound(f"'{creator.handle}' is not enrolled in '{campaign.slug}'", "creator")
-    return enrolment
+# --- enrolment --------------------------------------------------------------------------
 
 
 def enrol(session, *, campaign, data):
@@ -202,11 +166,11 @@ def enrol(session, *, campaign, data):
     ).first()
     if exists:
         raise Conflict(f"'{creator.handle}' is already enrolled in '{campaign.slug}'", "creator")
-    if data.code and _code_taken(session, data.code):
+    if data.code and code_taken(session, data.code):
         raise Conflict(f"code '{data.code}' is taken", "code")
-    fee = _minor(data.fee, campaign.currency, "fee")
-    product_cost = _minor(data.product_cost, campaign.currency, "product_cost")
-    _check_discount(data.discount, campaign.currency)
+    fee = minor(data.fee, campaign.currency, "fee")
+    product_cost = minor(data.product_cost, campaign.currency, "product_cost")
+    check_discount(data.discount, campaign.currency)
     enrolment = Enrolment(
         campaign_id=campaign.id,
         creator_id=creator.id,
@@ -217,181 +181,7 @@ def enrol(session, *, campaign, data):
     )
     session.add(enrolment)
     session.flush()
-    link = _new_link(session, enrolment, campaign, creator, slug=None, destination=None)
-    code = _new_code(session, enrolment, creator, code=data.code, discount=data.discount)
-    _commit(session, "enrolment, link or code already exists", "creator")
+    link = new_link(session, enrolment, campaign, creator, slug=None, destination=None)
+    code = new_code(session, enrolment, creator, code=data.code, discount=data.discount)
+    commit_or_conflict(session, "enrolment, link or code already exists", "creator")
     return enrolment, link, code
-
-
-def _minor(amount, currency, field):
-    try:
-        return money.to_minor(amount, currency)
-    except money.MoneyError as err:
-        raise Invalid(f"{field}: {err}", field) from None
-
-
-def _check_discount(discount, currency):
-    # A fixed discount is an amount of the campaign's currency: no sub-cent values.
-    if discount is not None and discount.type == "fixed":
-        _minor(discount.value, currency, "discount.value")
-
-
-def create_link(session, *, data):
-    """Issue another link for an enrolled creator."""
-    campaign = get_campaign(session, data.campaign)
-    creator = get_creator(session, data.creator)
-    enrolment = get_enrolment(session, campaign, creator)
-    if data.slug and session.exec(select(Link.id).where(Link.slug == data.slug)).first():
-        raise Conflict(f"a link with slug '{data.slug}' exists", "slug")
-    link = _new_link(
-        session, enrolment, campaign, creator, slug=data.slug, destination=data.destination_url
-    )
-    link.channel = data.channel
-    _commit(session, f"a link with slug '{data.slug}' exists", "slug")
-    return link
-
-
-def update_link(session, link, *, changes):
-    """Change a link's destination, channel or disabled flag."""
-    fields = changes.model_dump(exclude_unset=True)
-    for name, value in fields.items():
-        if value is not None or name == "channel":
-            setattr(link, name, value)
-    if fields.get("destination_url"):
-        campaign = session.get(Campaign, link.campaign_id)
-        creator = session.get(Creator, link.creator_id)
-        link.target_url = tracked_url(link.destination_url, campaign, creator)
-    session.add(link)
-    session.commit()
-    return link
-
-
-def create_code(session, *, data):
-    """Issue another discount code for an enrolled creator."""
-    campaign = get_campaign(session, data.campaign)
-    creator = get_creator(session, data.creator)
-    enrolment = get_enrolment(session, campaign, creator)
-    if data.code and _code_taken(session, data.code):
-        raise Conflict(f"code '{data.code}' is taken", "code")
-    _check_promotion_code(session, data.stripe_promotion_code)
-    _check_discount(data.discount, campaign.currency)
-    code = _new_code(session, enrolment, creator, code=data.code, discount=data.discount)
-    code.stripe_promotion_code = data.stripe_promotion_code
-    _commit(session, "code or promotion code already taken", "code")
-    return code
-
-
-def update_code(session, code, *, changes):
-    """Map a Stripe promotion code or change the recorded discount."""
-    fields = changes.model_dump(exclude_unset=True)
-    if "stripe_promotion_code" in fields:
-        if fields["stripe_promotion_code"] != code.stripe_promotion_code:
-            _check_promotion_code(session, fields["stripe_promotion_code"])
-        code.stripe_promotion_code = fields["stripe_promotion_code"]
-    if "discount" in fields:
-        _check_discount(changes.discount, session.get(Campaign, code.campaign_id).currency)
-        code.discount_type, code.discount_value = _discount_fields(changes.discount)
-    session.add(code)
-    _commit(session, "promotion code already mapped", "stripe_promotion_code")
-    return code
-
-
-def _check_promotion_code(session, promo):
-    if promo and session.exec(select(Code.id).where(Code.stripe_promotion_code == promo)).first():
-        raise Conflict(f"promotion code '{promo}' is mapped already", "stripe_promotion_code")
-
-
-def _code_taken(session, code):
-    return session.exec(select(Code.id).where(Code.code == code.upper())).first() is not None
-
-
-def _discount_fields(discount):
-    if discount is None:
-        return None, None
-    return discount.type, format(discount.value.normalize(), "f")
-
-
-def _new_code(session, enrolment, creator, *, code, discount):
-    if code is None:
-        code = generate_code(session, creator.handle, discount)
-    kind, value = _discount_fields(discount)
-    row = Code(
-        code=code,
-        enrolment_id=enrolment.id,
-        campaign_id=enrolment.campaign_id,
-        creator_id=creator.id,
-        discount_type=kind,
-        discount_value=value,
-        created_at=utcnow(),
-    )
-    session.add(row)
-    return row
-
-
-def generate_code(session, handle, discount):
-    """A readable code from the handle (MAYA15), suffixed -2, -3... when taken."""
-    stem = re.sub(r"[^A-Z0-9]", "", handle.upper())[:16] or "CODE"
-    percent = discount is not None and discount.type == "percent"
-    if percent and discount.value == int(discount.value):
-        stem += str(int(discount.value))
-    if len(stem) < 2:
-        stem += "X"
-    candidate, n = stem, 1
-    while _code_taken(session, candidate):
-        n += 1
-        candidate = f"{stem}-{n}"
-    return candidate
-
-
-def _new_link(session, enrolment, campaign, creator, *, slug, destination):
-    if slug is None:
-        slug = generate_slug(session)
-    destination = destination or campaign.destination_url
-    link = Link(
-        slug=slug,
-        enrolment_id=enrolment.id,
-        campaign_id=campaign.id,
-        creator_id=creator.id,
-        destination_url=destination,
-        target_url=tracked_url(destination, campaign, creator),
-        created_at=utcnow(),
-    )
-    session.add(link)
-    return link
-
-
-def generate_slug(session, length=7):
-    """An unused random slug that is easy to type."""
-    while True:
-        slug = "".join(secrets.choice(SLUG_ALPHABET) for _ in range(length))
-        if slug in RESERVED:  # e.g. "metrics" is 7 letters of the alphabet
-            continue
-        if not session.exec(select(Link.id).where(Link.slug == slug)).first():
-            return slug
-
-
-def tracked_url(destination, campaign, creator):
-    """The destination with UTM parameters merged into its own query (ours win on clashes)."""
-    parts = urlsplit(destination)
-    utm = {
-        "utm_source": creator.platform,
-        "utm_medium": campaign.utm_medium,
-        "utm_campaign": campaign.utm_campaign,
-        "utm_content": creator.handle,
-    }
-    # The destination's own parameters are kept byte for byte (decoding and re-encoding them
-    # would alter values the shop relies on, e.g. a non-UTF-8 %E9 or a bare `?preview`).
-    kept = [
-        p for p in parts.query.split("&")
-        if p and unquote_plus(p.partition("=")[0]) not in utm
-    ]  # fmt: skip
-    return urlunsplit(parts._replace(query="&".join([*kept, urlencode(utm)])))
-
-
-def _refresh_targets(session, condition):
-    session.flush()
-    for link in session.exec(select(Link).where(condition)).all():
-        campaign = session.get(Campaign, link.campaign_id)
-        creator = session.get(Creator, link.creator_id)
-        link.target_url = tracked_url(link.destination_url, campaign, creator)
-        session.add(link)

@@ -16,7 +16,7 @@ from flask import (
 )  # fmt: skip
 
 from tracker import campaigns as domain
-from tracker import forms, importer, listings, login, money, pages, schemas
+from tracker import codes, forms, importer, links, listings, login, money, pages, schemas
 from tracker.api import base_url
 from tracker.db import get_session
 from tracker.errors import NotFound
@@ -206,13 +206,13 @@ def _issue(kind, slug, handle, names, schema, action):
 @bp.post("/dashboard/campaigns/<slug>/creators/<handle>/links")
 def add_link(slug, handle):
     names = ("channel", "destination_url", "slug")
-    return _issue("link", slug, handle, names, schemas.LinkIn, domain.create_link)
+    return _issue("link", slug, handle, names, schemas.LinkIn, links.create_link)
 
 
 @bp.post("/dashboard/campaigns/<slug>/creators/<handle>/codes")
 def add_code(slug, handle):
     names = ("code", "discount_type", "discount_value", "stripe_promotion_code")
-    return _issue("code", slug, handle, names, schemas.CodeIn, domain.create_code)
+    return _issue("code", slug, handle, names, schemas.CodeIn, codes.create_code)
 
 
 @bp.post("/dashboard/links/<slug>/<any(enable, disable):action>")
@@ -222,7 +222,7 @@ def switch_link(slug, action):
     if link is None:
         raise NotFound(f"no link '{slug}'", "link")
     changes = schemas.LinkPatch(disabled=action == "disable")
-    domain.update_link(session_, link, changes=changes)
+    links.update_link(session_, link, changes=changes)
     state = "switched off: it now answers 404" if link.disabled else "is live again"
     flash(f"Link /{link.slug} {state}.")
     return redirect(login.safe_next(request.form.get("next")))

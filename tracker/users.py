@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.campaigns import utcnow
+from tracker.clock import utcnow
 from tracker.errors import ApiError, Conflict, Invalid
 from tracker.models import User
 
