@@ -18,15 +18,19 @@ from tracker.models import Click, ClickDay
 WHOLE_RANGE = 40  # more stale days than this: recount the range in one statement
 
 
-def _in_scope(campaign_col, day_col, *, campaign_id, start, end):
+def day_filters(day_col, *, start, end):
+    """Conditions keeping `day_col` within the inclusive UTC days start..end (None: open)."""
     conds = []
-    if campaign_id is not None:
-        conds.append(campaign_col == campaign_id)
     if start is not None:
         conds.append(day_col >= start)
     if end is not None:
         conds.append(day_col <= end)
     return conds
+
+
+def _in_scope(campaign_col, day_col, *, campaign_id, start, end):
+    conds = [] if campaign_id is None else [campaign_col == campaign_id]
+    return conds + day_filters(day_col, start=start, end=end)
 
 
 def _raw_fingerprints(session, **scope):
@@ -36,7 +40,7 @@ def _raw_fingerprints(session, **scope):
         .where(*_in_scope(c.campaign_id, c.day, **scope))
         .group_by(c.campaign_id, c.day)
     )
-    return {(k, _day(d)): (int(n), int(s)) for k, d, n, s in session.execute(query)}
+    return {(k, as_date(d)): (int(n), int(s)) for k, d, n, s in session.execute(query)}
 
 
 def _stored_fingerprints(session, **scope):
@@ -46,10 +50,11 @@ def _stored_fingerprints(session, **scope):
         .where(*_in_scope(t.campaign_id, t.day, **scope))
         .group_by(t.campaign_id, t.day)
     )
-    return {(k, _day(d)): (int(n), int(s)) for k, d, n, s in session.execute(query)}
+    return {(k, as_date(d)): (int(n), int(s)) for k, d, n, s in session.execute(query)}
 
 
-def _day(value):
+def as_date(value):
+    """A day column's value as a date (SQLite hands back ISO text)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 

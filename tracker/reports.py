@@ -5,32 +5,27 @@ Every report is one query whose text is the same on SQLite and PostgreSQL: three
 stacked with UNION ALL and summed by key. The click sums come from click_day, brought up to
 date for the report's range first (tracker.click_days), or from the raw clicks when that
 cannot be done at the moment. Money stays in integer minor units of the report's currency;
-ratios and formatting are report_views' job.
+ratios and formatting are report_views' job. The statements themselves are in report_sql.
 """
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, case, distinct, func, literal_column, select, union_all
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select as sm_select
 
 from tracker import campaigns as domain
 from tracker import click_days, money
+from tracker import report_sql as sql
 from tracker import report_views as views
+from tracker.click_days import as_date
 from tracker.errors import Invalid
-from tracker.models import Campaign, Click, ClickDay, Creator, Enrolment, Order
+from tracker.models import Campaign, Enrolment
 from tracker.report_views import KINDS, Query, check_kind
 
 __all__ = ["KINDS", "Query", "Scope", "build", "export_csv", "iter_rows", "resolve_scope", "run"]
-ENROLMENT_MEASURES = ("creators", "followers", "fee", "product_cost")
-CLICK_MEASURES = ("clicks", "unique_clicks", "bot_clicks")
-ORDER_MEASURES = (
-    "orders", "orders_by_code", "orders_by_click", "orders_by_utm", "unconverted_orders",
-    "revenue", "refunded", "commission",
-)  # fmt: skip
-MEASURES = ENROLMENT_MEASURES + CLICK_MEASURES + ORDER_MEASURES
 
 
 @dataclass(frozen=True)
@@ -72,176 +67,6 @@ def resolve_scope(session, *, campaign=None, creator=None, currency=None, start=
     )  # fmt: skip
 
 
-def _zeros(names):
-    return [literal_column("0", BigInteger).label(n) for n in names]
-
-
-def _campaign_filters(scope, campaign_col, creator_col):
-    conds = []
-    if scope.campaign_id is not None:
-        conds.append(campaign_col == scope.campaign_id)
-    if scope.creator_id is not None:
-        conds.append(creator_col == scope.creator_id)
-    if scope.only_currency:
-        in_currency = select(Campaign.id).where(Campaign.currency == scope.currency)
-        conds.append(campaign_col.in_(in_currency.scalar_subquery()))
-    return conds
-
-
-def _day_filters(scope, day_col):
-    conds = []
-    if scope.start is not None:
-        conds.append(day_col >= scope.start)
-    if scope.end is not None:
-        conds.append(day_col <= scope.end)
-    return conds
-
-
-def _people(bands):
-    """Creators with their tier as the index of their follower band (orderable, groupable)."""
-    tier = case(
-        *[(Creator.followers >= literal_column(str(int(low))), literal_column(str(i)))
-          for i, (low, _name) in reversed(list(enumerate(bands)))],
-        else_=literal_column("0"),
-    )  # fmt: skip
-    return select(Creator.id, Creator.platform, tier.label("tier")).subquery("people")
-
-
-def _keys(kind, people, campaign_col, creator_col, day_col):
-    """The group-key columns of a report kind over one source, labelled k0, k1."""
-    if kind == "creators":
-        cols = [campaign_col, creator_col]
-    elif kind == "campaigns":
-        cols = [campaign_col]
-    elif kind == "tiers":
-        cols = [people.c.tier]
-    elif kind == "platforms":
-        cols = [people.c.platform]
-    else:
-        cols = [day_col]
-    return [c.label(f"k{i}") for i, c in enumerate(cols)]
-
-
-def _enrolment_source(kind, scope, people):
-    keys = _keys(kind, people, Enrolment.campaign_id, Enrolment.creator_id, None)
-    measures = [
-        literal_column("1", BigInteger).label("creators"),
-        Creator.followers.label("followers"),
-        Enrolment.fee_minor.label("fee"),
-        Enrolment.product_cost_minor.label("product_cost"),
-    ]
-    query = (
-        select(*keys, *measures, *_zeros(CLICK_MEASURES + ORDER_MEASURES))
-        .select_from(Enrolment)
-        .join(Creator, Creator.id == Enrolment.creator_id)
-        .join(people, people.c.id == Enrolment.creator_id)
-    )
-    return query.where(*_campaign_filters(scope, Enrolment.campaign_id, Enrolment.creator_id))
-
-
-def _click_source(kind, scope, people):
-    if scope.rolled_up:  # the same sums, kept per link and day by tracker.click_days
-        t = ClickDay.__table__.c
-        per_link_day = (
-            select(t.campaign_id, t.creator_id, t.day, t.clicks, t.unique_clicks, t.bot_clicks)
-            .where(*_campaign_filters(scope, t.campaign_id, t.creator_id))
-            .where(*_day_filters(scope, t.day))
-            .subquery("link_days")
-        )  # fmt: skip
-        return _click_sums(kind, people, per_link_day)
-    c = Click.__table__.c
-    # unique_clicks: distinct visitors per link per UTC day, so group by link and day first
-    per_link_day = (
-        select(
-            c.campaign_id, c.creator_id, c.day,
-            func.sum(case((c.is_bot, 0), else_=1)).label("clicks"),
-            func.count(distinct(case((c.is_bot, None), else_=c.visitor))).label("unique_clicks"),
-            func.sum(case((c.is_bot, 1), else_=0)).label("bot_clicks"),
-        )
-        .where(*_campaign_filters(scope, c.campaign_id, c.creator_id))
-        .where(*_day_filters(scope, c.day))
-        .group_by(c.campaign_id, c.day, c.link_id, c.creator_id)  # ix_click_report order
-        .subquery("link_days")
-    )  # fmt: skip
-    return _click_sums(kind, people, per_link_day)
-
-
-def _click_sums(kind, people, per_link_day):
-    d = per_link_day.c
-    keys = _keys(kind, people, d.campaign_id, d.creator_id, d.day)
-    # summed to the report's key here, so the final GROUP BY sorts a few rows, not every link-day
-    sums = [func.sum(d[m]).label(m) for m in CLICK_MEASURES]
-    query = select(*keys, *_zeros(ENROLMENT_MEASURES), *sums, *_zeros(ORDER_MEASURES))
-    query = query.select_from(per_link_day)
-    if kind in ("tiers", "platforms"):
-        query = query.join(people, people.c.id == d.creator_id)
-    return query.group_by(*[k.element for k in keys])
-
-
-def _order_source(kind, scope, people):
-    o = Order.__table__.c
-    counted = o.status != "cancelled"
-    # money only where the order's currency is its campaign's (contract 5, "unconverted")
-    converted = and_(o.unconverted.is_(False), o.currency == Campaign.currency)
-
-    def count_if(*conds):
-        return func.sum(case((and_(*conds), 1), else_=0))
-
-    def money_if(col):
-        return func.sum(case((converted, col), else_=0))
-
-    measures = [
-        func.count().label("orders"),
-        count_if(o.method == "code").label("orders_by_code"),
-        count_if(o.method == "click").label("orders_by_click"),
-        count_if(o.method == "utm").label("orders_by_utm"),
-        count_if(~converted).label("unconverted_orders"),
-        money_if(o.amount_minor).label("revenue"),
-        money_if(o.refunded_minor).label("refunded"),
-        money_if(o.commission_minor).label("commission"),
-    ]
-    keys = _keys(kind, people, o.campaign_id, o.creator_id, o.day)
-    query = select(*keys, *_zeros(ENROLMENT_MEASURES + CLICK_MEASURES), *measures)
-    query = query.select_from(Order.__table__).join(Campaign, Campaign.id == o.campaign_id)
-    if kind in ("tiers", "platforms"):
-        query = query.join(people, people.c.id == o.creator_id)
-    query = query.where(counted, o.creator_id.is_not(None))
-    query = query.where(*_campaign_filters(scope, o.campaign_id, o.creator_id))
-    query = query.where(*_day_filters(scope, o.day))
-    return query.group_by(*[k.element for k in keys])
-
-
-def measures_of(kind):
-    """The summed measures a report kind has (daily rows carry no enrolment sums)."""
-    return CLICK_MEASURES + ORDER_MEASURES if kind == "daily" else MEASURES
-
-
-def _statement(kind, scope, bands):
-    people = _people(bands)
-    arms = [_click_source(kind, scope, people), _order_source(kind, scope, people)]
-    if kind != "daily":
-        arms.insert(0, _enrolment_source(kind, scope, people))
-    parts = union_all(*arms).subquery("parts")
-    keys = [parts.c.k0, parts.c.k1] if kind == "creators" else [parts.c.k0]
-    sums = [func.sum(parts.c[m]).label(m) for m in measures_of(kind)]
-    grouped = select(*keys, *sums).group_by(*keys).subquery("grouped")
-    g = grouped.c
-    values = [g[m] for m in measures_of(kind)]
-    if kind == "creators":
-        labels = [Creator.handle.label("creator"), Campaign.slug.label("campaign"),
-                  people.c.tier, Creator.platform, Campaign.currency]  # fmt: skip
-        query = select(*labels, *values).select_from(grouped)
-        query = query.join(Campaign, Campaign.id == g.k0).join(Creator, Creator.id == g.k1)
-        query = query.join(people, people.c.id == g.k1)
-        return query.order_by(Campaign.slug, Creator.handle)
-    if kind == "campaigns":
-        labels = [Campaign.slug.label("campaign"), Campaign.currency]
-        query = select(*labels, *values).select_from(grouped)
-        return query.join(Campaign, Campaign.id == g.k0).order_by(Campaign.slug)
-    label = {"tiers": "tier", "platforms": "platform", "daily": "day"}[kind]
-    return select(g.k0.label(label), *values).order_by(g.k0)
-
-
 def iter_rows(session, *, kind, scope, bands):
     """Yield the report's rows as plain dicts of integer sums, in order, from one query.
 
@@ -249,8 +74,8 @@ def iter_rows(session, *, kind, scope, bands):
     the last active day with zeros, so a chart's time axis has no holes.
     """
     check_kind(kind)
-    stmt = _statement(kind, scope, bands).execution_options(yield_per=1000)
-    names = measures_of(kind)
+    stmt = sql.statement(kind, scope, bands).execution_options(yield_per=1000)
+    names = sql.measures_of(kind)
     previous = None
     for row in session.execute(stmt):
         record = dict(row._mapping)
@@ -259,7 +84,7 @@ def iter_rows(session, *, kind, scope, bands):
         if "tier" in record:  # tiers and creators rows: the band index becomes its name
             record["tier"] = bands[int(record["tier"])][1]
         if kind == "daily":
-            record["day"] = day = _as_date(record["day"])
+            record["day"] = day = as_date(record["day"])
             gap = previous and previous + timedelta(days=1)
             while gap and gap < day:
                 yield {"day": gap, **dict.fromkeys(names, 0)}
@@ -268,20 +93,17 @@ def iter_rows(session, *, kind, scope, bands):
         yield record
 
 
-def _as_date(value):
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
 def enrolment_totals(session, *, scope, bands):
     """Sums of the enrolment measures (creators, followers, fee, product cost) in scope."""
-    arm = _enrolment_source("campaigns", scope, _people(bands)).subquery("arm")
-    row = session.execute(select(*[func.sum(arm.c[m]).label(m) for m in ENROLMENT_MEASURES]))
+    arm = sql.enrolment_source("campaigns", scope, sql.people_table(bands)).subquery("arm")
+    sums = [func.sum(arm.c[m]).label(m) for m in sql.ENROLMENT_MEASURES]
+    row = session.execute(select(*sums))
     return {k: int(v or 0) for k, v in row.one()._mapping.items()}
 
 
 def totals(rows, *, kind, extra=None):
     """Sum the measures over a report's rows (every enrolment is in exactly one row)."""
-    result = dict.fromkeys(measures_of(kind), 0)
+    result = dict.fromkeys(sql.measures_of(kind), 0)
     for row in rows:
         for name in result:
             result[name] += row[name]
