@@ -12,6 +12,7 @@ from sqlmodel import select, update
 
 from tracker import orders, platforms
 from tracker.models import Delivery
+from tracker.payload import CLICK_PARAM
 from tracker.platforms import PayloadError
 
 FINAL = {"recorded", "updated", "duplicate", "ignored"}  # outcomes that need no second look
@@ -23,7 +24,7 @@ TOPIC_HEADERS = ("x-shopify-topic", "shopify-topic", "x-wc-webhook-topic")
 SHARED_DELIVERY_IDS = {"woocommerce"}
 
 
-def receive(session, *, platform, body, headers, now, click_param="tclid"):
+def receive(session, *, platform, body, headers, now, click_param=CLICK_PARAM):
     """Store a verified delivery, then parse and record it; PayloadError for a bad body."""
     kept = dict((k, v) for k, v in headers.items() if k.lower() not in PRIVATE_HEADERS)
     try:
@@ -88,7 +89,7 @@ def _finish(session, delivery, outcome, error=None):
     session.commit()
 
 
-def reprocess(session, *, now, platform=None, click_param="tclid"):
+def reprocess(session, *, now, platform=None, click_param=CLICK_PARAM):
     """Re-parse and re-record stored deliveries in the order received; returns counts."""
     query = select(Delivery.id).order_by(Delivery.received_at, Delivery.id)
     if platform:
