@@ -1,7 +1,6 @@
 """Blueprint for marketers: the HTML dashboard under /dashboard (sign-in is tracker.login)."""
 
 import io
-from decimal import Decimal
 
 import segno
 from flask import (
@@ -16,20 +15,19 @@ from flask import (
 )  # fmt: skip
 
 from tracker import campaigns as domain
-from tracker import codes, forms, importer, links, listings, login, money, pages, schemas
+from tracker import codes, creator_pages, filters, forms, links, listings, login, pages, schemas
 from tracker.api import base_url
 from tracker.db import get_session
 from tracker.errors import NotFound
 from tracker.forms import FormErrors
-from tracker.models import PLATFORMS
 
 bp = Blueprint("dashboard", __name__)
 pages.register(bp)
 login.register(bp)
-MAX_CSV_BYTES = 5 * 1024 * 1024
+creator_pages.register(bp)
+filters.register(bp)
 CAMPAIGN_FIELDS = ("name", "slug", "destination_url", "currency", "attribution_window_days",
                    "starts_on", "ends_on", "utm_medium", "utm_campaign")  # fmt: skip
-CREATOR_FIELDS = ("handle", "name", "platform", "followers", "email", "engagement_rate", "niche")
 
 
 @bp.record_once
@@ -67,36 +65,6 @@ def _template_globals():
 
 # A global, not a context variable: imported macros (macros.csrf) see globals only.
 bp.add_app_template_global(forms.csrf_token, "csrf_token")
-
-
-@bp.app_template_filter("money")
-def money_filter(value):
-    """A report's decimal string with thousands separators ("1,234.50"); a dash for null."""
-    return "—" if value is None else f"{Decimal(value):,}"
-
-
-@bp.app_template_filter("pct")
-def pct_filter(value, places=1):
-    """A ratio as a percentage ("0.0312" -> "3.1%"); a dash for null."""
-    return "—" if value is None else f"{Decimal(value) * 100:,.{places}f}%"
-
-
-@bp.app_template_filter("times")
-def times_filter(value):
-    """A multiple such as ROAS ("2.3500" -> "2.35×"); a dash for null."""
-    return "—" if value is None else f"{Decimal(value):,.2f}×"
-
-
-@bp.app_template_filter("minor")
-def minor_filter(value, currency):
-    """Integer minor units as a decimal with thousands separators ("1,234.50")."""
-    return money_filter(money.format_minor(value, currency))
-
-
-@bp.app_template_filter("num")
-def num_filter(value):
-    """An integer with thousands separators."""
-    return "—" if value is None else f"{int(value):,}"
 
 
 # --- campaigns: forms -------------------------------------------------------------------
@@ -226,94 +194,6 @@ def switch_link(slug, action):
     state = "switched off: it now answers 404" if link.disabled else "is live again"
     flash(f"Link /{link.slug} {state}.")
     return redirect(login.safe_next(request.form.get("next")))
-
-
-# --- creators: forms and import ---------------------------------------------------------
-
-
-def _creator_data(required=()):
-    data = forms.fields(CREATOR_FIELDS, ints=("followers",),
-                        clear=("email", "engagement_rate", "niche"), required=required)  # fmt: skip
-    forms.percent_to_fraction(data, "engagement_rate")
-    return data
-
-
-@bp.route("/dashboard/creators/new", methods=["GET", "POST"])
-def new_creator():
-    errors = {}
-    if request.method == "POST":
-        try:
-            data = forms.validate(schemas.CreatorIn, _creator_data())
-            creator = forms.run(domain.create_creator, get_session(), data=data)
-        except FormErrors as err:
-            errors = err.errors
-        else:
-            flash(f"Creator @{creator.handle} added. Enrol them in a campaign to issue a link.")
-            return redirect(url_for("dashboard.creator", handle=creator.handle))
-    return render_template("dashboard/creator_form.html", creator=None, errors=errors,
-                           values=request.form or {"platform": "instagram"},
-                           platforms=PLATFORMS), 422 if errors else 200  # fmt: skip
-
-
-@bp.route("/dashboard/creators/<handle>/edit", methods=["GET", "POST"])
-def edit_creator(handle):
-    session_ = get_session()
-    creator, errors = domain.get_creator(session_, handle), {}
-    if request.method == "POST":
-        try:
-            data = _creator_data(required=("handle", "name", "platform", "followers"))
-            changes = forms.validate(schemas.CreatorPatch, data)
-            forms.run(domain.update_creator, session_, creator, changes=changes)
-        except FormErrors as err:
-            errors = err.errors
-        else:
-            flash("Creator saved.")
-            return redirect(url_for("dashboard.creator", handle=creator.handle))
-    values = request.form if errors else creator_values(creator)
-    return render_template("dashboard/creator_form.html", creator=creator, errors=errors,
-                           values=values, platforms=PLATFORMS), 422 if errors else 200  # fmt: skip
-
-
-def creator_values(creator):
-    """A creator's fields as the form shows them (engagement as a percentage)."""
-    values = creator.model_dump()
-    if creator.engagement_rate is not None:
-        values["engagement_rate"] = f"{creator.engagement_rate * 100:.2f}".rstrip("0").rstrip(".")
-    return values
-
-
-@bp.route("/dashboard/creators/import", methods=["GET", "POST"])
-def import_creators():
-    if request.method == "GET":
-        return render_template("dashboard/import.html", errors=[], columns=importer.COLUMNS)
-    text, problem = _csv_text()
-    errors = [(0, problem)] if problem else []
-    if text is not None:
-        items, errors = importer.parse_creators_csv(text)
-        errors += importer.existing_handles(get_session(), items)
-    if not errors:
-        count = importer.import_creators(get_session(), items=items)
-        flash(f"Imported {count} creators. Next: enrol them in a campaign.")
-        return redirect(url_for("dashboard.creators"))
-    return render_template("dashboard/import.html", errors=sorted(errors), text=text or "",
-                           columns=importer.COLUMNS), 422  # fmt: skip
-
-
-def _csv_text():
-    """(text, None) from the uploaded file or the pasted rows, or (None, what is wrong)."""
-    upload = request.files.get("file")
-    if upload and upload.filename:
-        raw = upload.read(MAX_CSV_BYTES + 1)
-        if len(raw) > MAX_CSV_BYTES:
-            return None, "the file is larger than 5 MB: split it into several files"
-        try:
-            return raw.decode("utf-8-sig"), None
-        except UnicodeDecodeError:
-            return None, "the file is not UTF-8 text: save it as 'CSV UTF-8' and try again"
-    pasted = request.form.get("text", "")
-    if not pasted.strip():
-        return None, "choose a CSV file, or paste its rows, first"
-    return pasted, None
 
 
 # --- QR codes -----------------------------------------------------------------------------
