@@ -1,9 +1,7 @@
 """Blueprint for programs: the JSON API under /api/v1."""
 
-import io
 from decimal import Decimal
 
-import segno
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from pydantic import ValidationError
 from sqlmodel import select
@@ -13,6 +11,7 @@ from tracker import money, report_views, reports, schemas
 from tracker.auth import require_api_key
 from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
+from tracker.links import qr_code
 from tracker.models import Campaign, Code, Creator, Enrolment, Link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -270,10 +269,8 @@ def link_qr(slug, kind):
     if kind not in ("svg", "png"):
         raise NotFound("QR codes come as qr.svg or qr.png", "format")
     link = _one(Link, Link.slug, slug.lower())[0]
-    buffer = io.BytesIO()
-    segno.make(f"{base_url()}/{link.slug}", error="m").save(buffer, kind=kind, scale=8, border=2)
     mimetype = "image/svg+xml" if kind == "svg" else "image/png"
-    return Response(buffer.getvalue(), mimetype=mimetype)
+    return Response(qr_code(f"{base_url()}/{link.slug}", kind=kind, scale=8), mimetype=mimetype)
 
 
 @bp.get("/codes")
@@ -307,6 +304,11 @@ def report(kind):
     query = report_views.parse_query(kind, request.args)
     if query.format == "json":
         return reports.run(get_session(), query)
+    return csv_download(query)
+
+
+def csv_download(query):
+    """A report as a streamed CSV attachment (the API's and the dashboard's download)."""
     name, chunks = reports.export_csv(get_session(), query)  # filters checked before streaming
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(stream_with_context(chunks), mimetype="text/csv", headers=disposition)

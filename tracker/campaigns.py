@@ -49,7 +49,7 @@ def create_creator(session, *, data):
     if session.exec(select(Creator.id).where(Creator.handle == data.handle)).first():
         raise Conflict(f"a creator with handle '{data.handle}' exists", "handle")
     now = utcnow()
-    creator = Creator(**_plain(data.model_dump()), created_at=now, updated_at=now)
+    creator = Creator(**creator_fields(data.model_dump()), created_at=now, updated_at=now)
     session.add(creator)
     commit_or_conflict(session, f"a creator with handle '{data.handle}' exists", "handle")
     return creator
@@ -57,7 +57,7 @@ def create_creator(session, *, data):
 
 def update_creator(session, creator, *, changes):
     """Apply a validated CreatorPatch; re-derive link UTMs if handle or platform changed."""
-    fields = _plain(changes.model_dump(exclude_unset=True))
+    fields = creator_fields(changes.model_dump(exclude_unset=True))
     if fields.get("handle") and fields["handle"] != creator.handle:
         if session.exec(select(Creator.id).where(Creator.handle == fields["handle"])).first():
             raise Conflict(f"a creator with handle '{fields['handle']}' exists", "handle")
@@ -72,7 +72,8 @@ def update_creator(session, creator, *, changes):
     return creator
 
 
-def _plain(fields):
+def creator_fields(fields):
+    """Creator fields as stored: the engagement rate column holds a float, not a Decimal."""
     if fields.get("engagement_rate") is not None:
         fields["engagement_rate"] = float(fields["engagement_rate"])
     return fields

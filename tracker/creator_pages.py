@@ -9,11 +9,10 @@ from tracker.forms import FormErrors
 from tracker.models import PLATFORMS
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
-CREATOR_FIELDS = ("handle", "name", "platform", "followers", "email", "engagement_rate", "niche")
 
 
 def _creator_data(required=()):
-    data = forms.fields(CREATOR_FIELDS, ints=("followers",),
+    data = forms.fields(importer.COLUMNS, ints=("followers",),
                         clear=("email", "engagement_rate", "niche"), required=required)  # fmt: skip
     forms.percent_to_fraction(data, "engagement_rate")
     return data

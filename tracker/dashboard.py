@@ -1,8 +1,5 @@
 """Blueprint for marketers: the HTML dashboard under /dashboard (sign-in is tracker.login)."""
 
-import io
-
-import segno
 from flask import (
     Blueprint,
     Response,
@@ -204,10 +201,7 @@ def link_qr(slug):
     link = listings.link_by_slug(get_session(), slug)
     if link is None:
         raise NotFound(f"no link '{slug}'", "link")
-    # A standalone SVG document (with xmlns): browsers show nothing in an <img> without it.
-    buffer = io.BytesIO()
-    segno.make(f"{base_url()}/{link.slug}", error="m").save(buffer, kind="svg", scale=4, border=2)
-    svg = buffer.getvalue()
+    svg = links.qr_code(f"{base_url()}/{link.slug}", kind="svg", scale=4)
     headers = {"Cache-Control": "private, max-age=3600"}
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="{link.slug}-qr.svg"'

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
+from tracker.campaigns import creator_fields
 from tracker.clock import utcnow
 from tracker.errors import Conflict
 from tracker.models import Creator
@@ -90,9 +91,7 @@ def import_creators(session, *, items, progress=None):
     now = utcnow()
     try:
         for n, (_, item) in enumerate(items, 1):
-            fields = item.model_dump()
-            if fields["engagement_rate"] is not None:
-                fields["engagement_rate"] = float(fields["engagement_rate"])
+            fields = creator_fields(item.model_dump())
             session.add(Creator(**fields, created_at=now, updated_at=now))
             if progress and n % 100 == 0:
                 session.flush()

@@ -1,8 +1,10 @@
 """Tracked links: issue, change, and derive the UTM-tagged target a short link redirects to."""
 
+import io
 import secrets
 from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 
+import segno
 from sqlmodel import select
 
 from tracker.clock import utcnow
@@ -88,6 +90,14 @@ def tracked_url(destination, campaign, creator):
         if p and unquote_plus(p.partition("=")[0]) not in utm
     ]  # fmt: skip
     return urlunsplit(parts._replace(query="&".join([*kept, urlencode(utm)])))
+
+
+def qr_code(url, *, kind, scale):
+    """A QR code of `url` as an SVG document or PNG image (bytes), 2 modules of margin."""
+    # A standalone SVG document (with xmlns): browsers show nothing in an <img> without it.
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind=kind, scale=scale, border=2)
+    return buffer.getvalue()
 
 
 def refresh_targets(session, condition):

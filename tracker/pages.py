@@ -6,12 +6,12 @@ The numbers come from tracker.reports, the same functions the JSON API answers w
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from flask import Response, current_app, flash, render_template, request, stream_with_context
+from flask import current_app, flash, render_template, request
 from sqlmodel import select
 
 from tracker import campaigns as domain
 from tracker import charts, listings, report_views, reports
-from tracker.api import base_url
+from tracker.api import base_url, csv_download
 from tracker.db import get_session
 from tracker.models import Campaign
 
@@ -144,10 +144,7 @@ def unattributed():
 
 def report_csv(kind):
     """A report table as CSV: the API's own export, behind the dashboard login."""
-    query = report_views.parse_query(kind, request.args)
-    name, chunks = reports.export_csv(get_session(), query)  # filters checked before streaming
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(stream_with_context(chunks), mimetype="text/csv", headers=disposition)
+    return csv_download(report_views.parse_query(kind, request.args))
 
 
 def _page():
