@@ -7,11 +7,10 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from tracker import campaigns as domain
-from tracker import money, report_views, reports, schemas
+from tracker import codes, links, money, report_views, reports, schemas
 from tracker.auth import require_api_key
 from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
-from tracker.links import qr_code
 from tracker.models import Campaign, Code, Creator, Enrolment, Link
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -248,7 +247,7 @@ def list_links():
 @bp.post("/links")
 def create_link():
     session = get_session()
-    link = domain.create_link(session, data=parse(schemas.LinkIn))
+    link = links.create_link(session, data=parse(schemas.LinkIn))
     return link_json(*_one(Link, Link.id, link.id)), 201
 
 
@@ -260,7 +259,7 @@ def read_link(slug):
 @bp.patch("/links/<slug>")
 def update_link(slug):
     link, campaign, handle = _one(Link, Link.slug, slug.lower())
-    link = domain.update_link(get_session(), link, changes=parse(schemas.LinkPatch))
+    link = links.update_link(get_session(), link, changes=parse(schemas.LinkPatch))
     return link_json(link, campaign, handle)
 
 
@@ -269,8 +268,8 @@ def link_qr(slug, kind):
     if kind not in ("svg", "png"):
         raise NotFound("QR codes come as qr.svg or qr.png", "format")
     link = _one(Link, Link.slug, slug.lower())[0]
-    mimetype = "image/svg+xml" if kind == "svg" else "image/png"
-    return Response(qr_code(f"{base_url()}/{link.slug}", kind=kind, scale=8), mimetype=mimetype)
+    image = links.qr_code(f"{base_url()}/{link.slug}", kind=kind, scale=8)
+    return Response(image, mimetype="image/svg+xml" if kind == "svg" else "image/png")
 
 
 @bp.get("/codes")
@@ -280,7 +279,7 @@ def list_codes():
 
 @bp.post("/codes")
 def create_code():
-    code = domain.create_code(get_session(), data=parse(schemas.CodeIn))
+    code = codes.create_code(get_session(), data=parse(schemas.CodeIn))
     return code_json(*_one(Code, Code.id, code.id)), 201
 
 
@@ -292,7 +291,7 @@ def read_code(code):
 @bp.patch("/codes/<code>")
 def update_code(code):
     row, campaign, handle = _one(Code, Code.code, code.upper())
-    row = domain.update_code(get_session(), row, changes=parse(schemas.CodePatch))
+    row = codes.update_code(get_session(), row, changes=parse(schemas.CodePatch))
     return code_json(row, campaign, handle)
 
 

@@ -9,18 +9,18 @@ import unicodedata
 from sqlmodel import select
 
 from tracker.clock import utcnow
-from tracker.codes import check_discount, code_taken, create_code, minor, new_code, update_code
+from tracker.codes import check_discount, code_taken, minor, new_code
 from tracker.errors import Conflict, Invalid
-from tracker.links import create_link, new_link, refresh_targets, update_link
+from tracker.links import new_link, refresh_targets
 from tracker.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
 from tracker.models import Campaign, Creator, Enrolment, Link, Order
 from tracker.schemas import RESERVED
 
-# api.py still reaches links, codes and lookups through this module: keep them importable.
+# The lookups are part of this module's API (api, pages, reports call domain.get_campaign).
 __all__ = [
-    "create_campaign", "create_code", "create_creator", "create_link", "enrol", "get_campaign",
+    "create_campaign", "create_creator", "creator_fields", "enrol", "get_campaign",
     "get_creator", "get_enrolment", "slugify", "tier_of", "tier_range", "update_campaign",
-    "update_code", "update_creator", "update_link",
+    "update_creator",
 ]
 
 
