@@ -126,6 +126,7 @@ class ClickWriter:
         self.mutex = threading.Lock()  # guards the queue and counters, held only briefly
         self.write_lock = threading.Lock()  # one writer per process
         self.queue = []
+        self.writing = 0  # clicks taken off the queue by the write in progress
         self.queued = self.done = self.dropped = 0  # done: written or dropped, in queue order
         self.down = False
         self.conn = self.lock_file = self.thread = None
@@ -170,6 +171,7 @@ class ClickWriter:
         """Write the whole queue in one transaction; caller holds write_lock."""
         with self.mutex:
             batch, self.queue = self.queue, []
+            self.writing = len(batch)
         if not batch:
             return True
         try:
@@ -179,12 +181,14 @@ class ClickWriter:
             self._drop_connection()
             with self.mutex:
                 self.queue[:0] = batch
+                self.writing = 0
                 went_down, self.down = not self.down, True
             if went_down and not self.background:  # the writer thread retries by itself
                 threading.Thread(target=self._retry, name="click-retry", daemon=True).start()
             return False
         with self.mutex:
             self.done += len(batch)
+            self.writing = 0
         if self.down:
             log.warning("database back: buffered clicks written")
             self.down = False
@@ -246,7 +250,8 @@ class ClickWriter:
     def stats(self):
         """Counters for health checks and logs."""
         with self.mutex:
-            return {"clicks_buffered": len(self.queue), "clicks_dropped": self.dropped}
+            buffered = len(self.queue) + self.writing  # a failing retry holds them briefly
+            return {"clicks_buffered": buffered, "clicks_dropped": self.dropped}
 
     def close(self):
         """Write what is still queued (if the database answers) and release the connection."""
