@@ -298,6 +298,7 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
     assert server.returncode == 0, output
     assert f"GET /{slug.upper()} HTTP/1.1" in output  # the access log was captured...
     assert client_ip not in output, output  # ...and holds no client address
+    assert "Control socket" not in output  # instances on one host share no admin socket
     check = create_app({"TESTING": True, "DATABASE_URL": db})
     with check.extensions["tracker.engine"].connect() as c:
         rows = c.execute(text("SELECT device, referrer_host, is_bot FROM click")).all()

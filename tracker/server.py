@@ -39,6 +39,9 @@ def serve(factory, *, host, port, workers, threads, access_log=True):
         "errorlog": "-",
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "worker_exit": _flush_clicks,
+        # gunicorn's admin socket lives at one path per user: instances on one host would
+        # share it, and nothing here uses it
+        "control_socket_disable": True,
     }
     Server(factory, options).run()
 
