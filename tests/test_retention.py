@@ -1,3 +1,4 @@
+import json
 from datetime import date
 
 from freezegun import freeze_time
@@ -5,6 +6,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tests.conftest import IPHONE
+from tests.signing import sign_generic
 from tracker.models import Click, Order
 from tracker.retention import purge_clicks
 
@@ -45,3 +47,35 @@ def test_purge_command_reports_count_and_keeps_orders(runner, client, session, e
 def test_purge_command_refuses_a_bad_date(runner):
     result = runner.invoke(args=["purge", "--before", "last tuesday"])
     assert result.exit_code != 0 and "--before" in result.output
+
+
+def test_an_order_keeps_the_credit_of_a_purged_click(make_app, client, runner, api, enrolled):
+    hooks = make_app(WEBHOOK_SECRETS=["generic_secret"]).test_client()
+    with freeze_time("2026-03-01 12:00:00"):
+        location = client.get("/" + enrolled["link"]["slug"], headers={"User-Agent": IPHONE})
+    click_id = location.headers["Location"].rsplit("tclid=", 1)[1]
+
+    def send(event_id, **fields):
+        data = {"order_id": "G-1", "amount": "100.00", "currency": "USD", "click_id": click_id,
+                "created_at": "2026-03-02T10:00:00Z", "status": "paid", **fields}  # fmt: skip
+        body = json.dumps(data).encode()
+        with freeze_time("2026-03-05 12:00:00"):
+            reply = hooks.post("/webhooks/generic", data=body,
+                               headers=sign_generic(body, "generic_secret", event_id=event_id))
+        assert reply.status_code == 200, reply.json
+        return reply.json
+
+    def report():
+        rows = api.get("/api/v1/reports/creators?from=2026-03-02").json["rows"]
+        return [(r["creator"], r["orders"], r["orders_by_click"], r["net_revenue"]) for r in rows]
+
+    send("e1")
+    before = report()
+    assert before == [("maya", 1, 1, "100.00")]
+    assert runner.invoke(args=["purge", "--before", "2026-03-02"]).exit_code == 0
+    # a later payload of the same order (a partial refund), then a reprocess of every delivery
+    reply = send("e2", status="refunded", refunded_amount="10.00")
+    assert reply["attribution"]["method"] == "click"
+    assert reply["attribution"]["creator"] == "maya"
+    assert runner.invoke(args=["reprocess"]).exit_code == 0
+    assert report() == [("maya", 1, 1, "90.00")]

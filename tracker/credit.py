@@ -88,6 +88,17 @@ def attribute(order, found):
     order.unconverted = bool(target) and order.currency != target.campaign_currency
 
 
+def keeps_purged_click(session, order, found):
+    """True when the order was credited to a click that retention has since deleted.
+
+    Orders outlive their clicks (`tracker purge`): a later payload or a reprocess no longer
+    finds the click, but the credit it earned stands unless a code now outranks it.
+    """
+    if order.method != attr.Method.CLICK or found.method in (attr.Method.CODE, attr.Method.CLICK):
+        return False
+    return session.exec(select(Click.id).where(Click.click_id == order.click_id)).first() is None
+
+
 def stored_attribution(session, order):
     """The attribution an order holds, as the webhook reply and the CLI show it."""
     target = None

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from tracker import attribution as attr
 from tracker import money
-from tracker.credit import attribute, attribution_for, stored_attribution
+from tracker.credit import attribute, attribution_for, keeps_purged_click, stored_attribution
 from tracker.models import Enrolment, Order, Refund
 from tracker.payload import CLICK_PARAM
 from tracker.platforms import Kind, PayloadError
@@ -80,7 +80,9 @@ def _apply(session, event, *, now, click_param):
     if fresh:
         # attribution is re-run on every fresh payload, so `tracker reprocess` can credit
         # orders to codes or enrolments added after they arrived
-        attribute(order, attribution_for(session, event, click_param=click_param))
+        found = attribution_for(session, event, click_param=click_param)
+        if not keeps_purged_click(session, order, found):
+            attribute(order, found)
     _settle(session, order)
     if before is None:
         status = Status.RECORDED
