@@ -2,6 +2,7 @@
 
 import html
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import pytest
@@ -218,6 +219,29 @@ def test_login_is_throttled_after_repeated_failures(client, user, session):
     session.rollback()
     assert users.find_user(session, EMAIL).failed_logins == 0
 
+
+
+def test_parallel_guesses_after_the_wait_get_one_try(app, user, session):
+    for _ in range(users.FREE_ATTEMPTS):
+        assert log_in(app.test_client(), password="wrong password!").status_code == 401
+    session.rollback()
+    user = users.find_user(session, EMAIL)
+    user.last_failed_at = datetime(2026, 1, 1, tzinfo=UTC)  # the wait is long over
+    session.add(user)
+    session.commit()
+    clients = [app.test_client() for _ in range(12)]
+    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
+              for c in clients]  # fmt: skip
+
+    def guess(n):
+        data = {"email": EMAIL, "password": f"guess number {n}", "csrf_token": tokens[n]}
+        return clients[n].post("/login", data=data).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        statuses = sorted(pool.map(guess, range(12)))
+    assert statuses == [401] + [429] * 11
+    session.rollback()
+    assert users.find_user(session, EMAIL).failed_logins == users.FREE_ATTEMPTS + 1
 
 # --- CSRF --------------------------------------------------------------------------------
 

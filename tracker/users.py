@@ -108,19 +108,22 @@ def authenticate(session, *, email, password):
     if left:
         seconds = int(left.total_seconds()) + 1
         raise Throttled(f"too many failed attempts; try again in {seconds} seconds", seconds)
-    if check_password(user, password):
-        user.failed_logins, user.last_failed_at, user.last_login_at = 0, None, now
-        session.add(user)
-        session.commit()
-        return user
-    # One UPDATE, so parallel guesses cannot overwrite each other's count.
-    session.exec(
+    # Count the attempt as failed before checking the password, in one UPDATE that matches
+    # only the count read above: of parallel guesses, one goes ahead and the rest wait.
+    claimed = session.exec(
         update(User)
-        .where(User.id == user.id)
+        .where(User.id == user.id, User.failed_logins == user.failed_logins)
         .values(failed_logins=User.failed_logins + 1, last_failed_at=now)
-    )
+    ).rowcount
     session.commit()
-    return None
+    if not claimed:
+        raise Throttled("another sign-in attempt is under way; try again in 1 seconds", 1)
+    if not check_password(user, password):
+        return None
+    user.failed_logins, user.last_failed_at, user.last_login_at = 0, None, now
+    session.add(user)
+    session.commit()
+    return user
 
 
 def session_stamp(user):
