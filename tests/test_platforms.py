@@ -475,7 +475,8 @@ def stripe_event(name="stripe/checkout_session_completed.json", **changes):
 @pytest.mark.parametrize("currency,subtotal,discount,amount", [
     ("jpy", 12000, 1800, Decimal("10200")), ("krw", 50000, 0, Decimal("50000")),
     ("usd", 8500, 1275, Decimal("72.25")), ("kwd", 12345, 345, Decimal("12.000")),
-    ("eur", 100, 100, Decimal("0.00")),
+    ("eur", 100, 100, Decimal("0.00")), ("isk", 50000, 0, Decimal("500.00")),
+    ("mga", 50000, 0, Decimal("50000")), ("ugx", 50000, 0, Decimal("50000")),
 ])  # fmt: skip
 def test_stripe_minor_units_by_currency(currency, subtotal, discount, amount):
     event = stripe_event(currency=currency, amount_subtotal=subtotal,

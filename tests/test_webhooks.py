@@ -433,6 +433,20 @@ def test_stripe_jpy_async_payment(stores):
     assert r.json["order"]["currency"] == "JPY"
 
 
+def test_stripe_failed_async_payment_cancels_the_pending_order(stores, api):
+    data = json.loads(payload("stripe/checkout_session_completed_jpy_unpaid.json"))
+    data["data"]["object"].update(currency="eur", metadata={"code": "MAYA15"})
+    r = post_stripe(stores, body=json.dumps(data).encode())
+    assert (r.json["order"]["status"], r.json["attribution"]["method"]) == ("pending", "code")
+    totals = api.get("/api/v1/reports/campaigns").json["totals"]
+    assert (totals["orders"], totals["revenue"]) == (1, "102.00")  # pending counts until it fails
+    data.update(id="evt_failed_1", type="checkout.session.async_payment_failed")
+    r = post_stripe(stores, body=json.dumps(data).encode())
+    assert (r.json["status"], r.json["order"]["status"]) == ("updated", "cancelled")
+    totals = api.get("/api/v1/reports/campaigns").json["totals"]
+    assert (totals["orders"], totals["revenue"]) == (0, "0.00")
+
+
 def test_stripe_late_unpaid_event_never_unpays(stores):
     post_stripe(stores, "checkout_session_async_payment_succeeded_jpy")
     r = post_stripe(stores, "checkout_session_completed_jpy_unpaid")

@@ -172,12 +172,17 @@ def money(value, name, currency=None, *, numbers=True, negative=False):
     return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
 
 
+# Where Stripe's minor units differ from ISO 4217: ISK keeps two (always-zero) decimals in
+# Stripe's API, MGA is on its zero-decimal list.
+STRIPE_EXPONENTS = {"ISK": 2, "MGA": 0}
+
+
 def minor_units(data, key, name, currency):
     """Stripe's integer minor units as a Decimal in major units (JPY has none)."""
     value = data.get(key)
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10**15:
         raise PayloadError(f"{name} must be a non-negative integer of minor units", name)
-    return Decimal(value).scaleb(-exponent(currency))
+    return Decimal(value).scaleb(-STRIPE_EXPONENTS.get(currency, exponent(currency)))
 
 
 def when(value, name, *, naive_is_utc=False, required=True):

@@ -28,6 +28,7 @@ from tracker.payload import (
 STRIPE_TOPICS = {
     "checkout.session.completed": Kind.ORDER,
     "checkout.session.async_payment_succeeded": Kind.UPDATE,
+    "checkout.session.async_payment_failed": Kind.CANCEL,  # a bank debit that bounced
     "charge.refunded": Kind.REFUND,
 }
 STRIPE_PAID = {"paid", "no_payment_required"}  # a 100 % discount needs no payment yet counts
@@ -61,6 +62,7 @@ def parse_stripe(body, headers, *, now, click_param=CLICK_PARAM):
         raise PayloadError("amount_discount is more than amount_subtotal", "data.object")
     payment = text(obj, "payment_status", "data.object.payment_status")
     paid = kind is Kind.UPDATE or payment in STRIPE_PAID
+    status = "cancelled" if kind is Kind.CANCEL else "paid" if paid else "pending"
     promotions = [ref(d.get("promotion_code"), "data.object.discounts[].promotion_code")
                   for d in items(obj, "discounts", "data.object.discounts")]  # fmt: skip
     landing = crop_url(metadata.get("landing_url"))
@@ -68,7 +70,7 @@ def parse_stripe(body, headers, *, now, click_param=CLICK_PARAM):
         **base, kind=kind, object_id=object_id,
         order_id=ref(obj.get("payment_intent"), "data.object.payment_intent") or object_id,
         placed_at=unix_time(obj.get("created"), "data.object.created"),
-        currency=currency, amount=amount, status="paid" if paid else "pending",
+        currency=currency, amount=amount, status=status,
         codes=codes([metadata.get("code")]), promotion_ids=tuple(filter(None, promotions)),
         click_id=click_id(obj.get("client_reference_id"), metadata.get(click_param)),
         landing_url=landing, utm=utm(query_params(landing)),
