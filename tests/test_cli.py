@@ -292,11 +292,16 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
         assert response.status == 302 and response.getheader("Cache-Control") == "no-store"
         assert response.getheader("Location").startswith("https://shop.example.com/serum?")
         conn.close()
+        # a malformed request, which gunicorn itself logs with the sender's address
+        with socket.create_connection((host, port), 5, source_address=(client_ip, 0)) as raw:
+            raw.sendall(b"GARBAGE\r\n\r\n")
+            assert raw.recv(100).startswith(b"HTTP/1.1 400")
     finally:
         server.send_signal(signal.SIGTERM)  # graceful: the writer stores what is queued
         output = server.communicate(timeout=60)[0]
     assert server.returncode == 0, output
     assert f"GET /{slug.upper()} HTTP/1.1" in output  # the access log was captured...
+    assert "Invalid request from ip=-" in output  # gunicorn's warning, without the address
     assert client_ip not in output, output  # ...and holds no client address
     assert "Control socket" not in output  # instances on one host share no admin socket
     check = create_app({"TESTING": True, "DATABASE_URL": db})

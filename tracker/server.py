@@ -1,11 +1,31 @@
 """`tracker serve`: gunicorn with threads, graceful SIGTERM, an access log without IPs."""
 
+import logging
 import os
+import re
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 # No %(h)s: the raw client IP is never written, logs included.
 ACCESS_LOG_FORMAT = '"%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+CLIENT_IP = re.compile(r"\bip=\S+")  # gunicorn's "Invalid request from ip=…: …" warning
+
+
+class DropClientIp(logging.Filter):
+    def filter(self, record):
+        message = record.getMessage()
+        if "ip=" in message:
+            record.msg, record.args = CLIENT_IP.sub("ip=-", message), ()
+        return True
+
+
+class NoIpLogger(Logger):
+    """gunicorn's logger; its own messages (a malformed request's warning) lose the client IP."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(DropClientIp())
 
 
 class Server(BaseApplication):
@@ -42,6 +62,7 @@ def serve(factory, *, host, port, workers, threads, access_log=True):
         # gunicorn's admin socket lives at one path per user: instances on one host would
         # share it, and nothing here uses it
         "control_socket_disable": True,
+        "logger_class": NoIpLogger,
     }
     Server(factory, options).run()
 
