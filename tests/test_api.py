@@ -493,8 +493,12 @@ def test_enrol_answers_201_with_creator_campaign_link_and_code(api):
     assert (body["fee"], body["product_cost"], body["commission_rate"]) == (
         "250.00", "40.00", "0.1000")
     assert body["currency"] == "USD"
+    more = {"campaign": "glow-serum-launch", "creator": "maya"}
+    assert api.post("/api/v1/links", {**more, "channel": "story"}).status_code == 201
+    assert api.post("/api/v1/codes", {**more, "code": "MAYAVIP"}).status_code == 201
     listed = api.get("/api/v1/campaigns/glow-serum-launch/creators").json["enrolments"]
     assert [(e["creator"]["handle"], e["fee"]) for e in listed] == [("maya", "250.00")]
+    assert (listed[0]["link"], listed[0]["code"]) == (link, body["code"])  # those of the enrolment
 
 
 def test_enrol_defaults_money_to_zero(api):

@@ -206,7 +206,13 @@ def list_enrolments(slug):
     session = get_session()
     campaign = domain.get_campaign(session, slug)
     rows = session.exec(select(Enrolment).where(Enrolment.campaign_id == campaign.id)).all()
-    return {"enrolments": [enrolment_json(session, e) for e in rows]}
+    first = {}  # (Link or Code, enrolment id) -> the one issued at enrolment
+    for model in (Link, Code):
+        issued = select(model).where(model.enrolment_id.in_([e.id for e in rows]))
+        for item in session.exec(issued.order_by(model.id.desc())).all():
+            first[model, item.enrolment_id] = item
+    return {"enrolments": [enrolment_json(session, e, first.get((Link, e.id)),
+                                          first.get((Code, e.id))) for e in rows]}  # fmt: skip
 
 
 @bp.post("/campaigns/<slug>/creators")
