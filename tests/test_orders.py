@@ -210,7 +210,7 @@ def test_click_window_edge(client, shop, record, session, after, method, reason)
     (datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC), "none", "outside_campaign_dates"),
 ])  # fmt: skip
 def test_utm_inside_the_campaign_dates(shop, record, placed, method, reason):
-    landing = "https://shop.example.com/?utm_campaign=glow-serum-launch&utm_content=Maya"
+    landing = "https://shop.example.com/?utm_campaign=Glow-Serum-Launch&utm_content=Maya"
     out = record(event(landing_url=landing, placed_at=placed, updated_at=placed))
     assert (out.attribution.method, out.order.reason) == (method, reason)
     assert out.attribution.creator == ("maya" if method == "utm" else None)

@@ -6,7 +6,7 @@ runs the indexed queries that feed them and stores or reads back what they decid
 
 from urllib.parse import parse_qs, urlsplit
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from tracker import attribution as attr
 from tracker.models import Campaign, Click, Code, Creator, Enrolment, Link
@@ -68,7 +68,8 @@ def attribution_for(session, event, *, click_param=CLICK_PARAM):
     if clues.utm_campaign and clues.utm_content:
         handle = clues.utm_content.strip().lstrip("@").lower()
         rows = session.exec(_targets(Campaign.starts_on, Campaign.ends_on)
-                            .where(Campaign.utm_campaign == clues.utm_campaign.strip(),
+                            .where(func.lower(Campaign.utm_campaign)
+                                   == clues.utm_campaign.strip().lower(),
                                    Creator.handle == handle)
                             .order_by(Enrolment.id.desc())).all()  # fmt: skip
         utms = [attr.UtmMatch(_target(row), row[7], row[8]) for row in rows]
