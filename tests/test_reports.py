@@ -402,6 +402,8 @@ def test_export_report_cli_writes_csv_and_json(scenario, api, runner, tmp_path):
     (["creators", "--from", "03/02/2026"], "from"),
     (["creators", "--campaign", "nope"], "campaign"),
     (["weekly"], "weekly"),
+    (["creators", "--from", "2026-03-05", "--to", "2026-03-01"],
+     "Error: to (2026-03-01) is before from (2026-03-05)"),
 ])  # fmt: skip
 def test_export_report_cli_refuses_bad_filters(scenario, runner, tmp_path, args, message):
     out = tmp_path / "never.csv"

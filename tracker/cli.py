@@ -222,7 +222,7 @@ def export_report(kind, campaign, creator, currency, start, end, fmt, output):
             else:
                 chunks = reports.export_csv(s, query)[1]
         except ApiError as err:
-            named = err.message.startswith(f"{err.field}:")
+            named = err.message.split(" ", 1)[0].rstrip(":") == err.field
             message = err.message if named else f"{err.field}: {err.message}"
             raise click.ClickException(message) from None
         # the file is opened only once the filters are known to be good
