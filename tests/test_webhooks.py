@@ -486,3 +486,17 @@ def test_malformed_json_with_a_valid_signature_on_every_platform(stores, session
     assert r.status_code == 400 and r.json["error"]["field"]
     assert count(session, Order) == 0
     assert session.exec(select(Delivery.outcome)).one() == "invalid"
+
+
+def test_an_order_counts_on_the_utc_day_it_was_placed(stores, api):
+    r = generic(stores, order_id="G-late", currency="EUR", code="MAYA15",
+                created_at="2026-03-01T22:30:00-05:00")  # 03:30 UTC the next day
+    assert r.status_code == 200 and r.json["attribution"]["method"] == "code"
+
+    def orders(**filters):
+        rows = api.get("/api/v1/reports/daily", query_string=filters).json["rows"]
+        return [(row["day"], row["orders"]) for row in rows if row["orders"]]
+
+    assert orders() == [("2026-03-02", 1)]
+    assert orders(**{"from": "2026-03-02", "to": "2026-03-02"}) == [("2026-03-02", 1)]
+    assert orders(**{"from": "2026-03-01", "to": "2026-03-01"}) == []
