@@ -117,7 +117,7 @@ def authenticate(session, *, email, password):
     ).rowcount
     session.commit()
     if not claimed:
-        raise Throttled("another sign-in attempt is under way; try again in 1 seconds", 1)
+        raise Throttled("another sign-in attempt is under way; try again in a moment", 1)
     if not check_password(user, password):
         return None
     user.failed_logins, user.last_failed_at, user.last_login_at = 0, None, now
