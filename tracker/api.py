@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from tracker import campaigns as domain
-from tracker import codes, links, money, report_views, reports, schemas
+from tracker import codes, links, listings, money, report_views, reports, schemas
 from tracker.auth import require_api_key
 from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
@@ -206,11 +206,7 @@ def list_enrolments(slug):
     session = get_session()
     campaign = domain.get_campaign(session, slug)
     rows = session.exec(select(Enrolment).where(Enrolment.campaign_id == campaign.id)).all()
-    first = {}  # (Link or Code, enrolment id) -> the one issued at enrolment
-    for model in (Link, Code):
-        issued = select(model).where(model.enrolment_id.in_([e.id for e in rows]))
-        for item in session.exec(issued.order_by(model.id.desc())).all():
-            first[model, item.enrolment_id] = item
+    first = listings.first_links_and_codes(session, campaign.id)
     return {"enrolments": [enrolment_json(session, e, first.get((Link, e.id)),
                                           first.get((Code, e.id))) for e in rows]}  # fmt: skip
 

@@ -43,6 +43,17 @@ def links_and_codes(session, enrolment):
     return links, codes
 
 
+def first_links_and_codes(session, campaign_id):
+    """{(Link or Code, enrolment id): the first one} for a campaign: those issued at enrolment."""
+    enrolled = select(Enrolment.id).where(Enrolment.campaign_id == campaign_id)
+    first = {}
+    for model in (Link, Code):
+        issued = select(model).where(model.enrolment_id.in_(enrolled)).order_by(model.id.desc())
+        for item in session.exec(issued).all():
+            first[model, item.enrolment_id] = item  # newest first: the oldest is written last
+    return first
+
+
 def enrolments_of(session, creator):
     """[(enrolment, campaign, links, codes)] for every campaign the creator is in."""
     rows = session.exec(
