@@ -216,6 +216,15 @@ def test_utm_inside_the_campaign_dates(shop, record, placed, method, reason):
     assert out.attribution.creator == ("maya" if method == "utm" else None)
 
 
+def test_utm_campaign_matches_whatever_its_case_non_ascii_too(shop, api, record):
+    api.campaign("Été Glow", utm_campaign="Été-Glow")
+    api.enrol("ete-glow", "maya")
+    landing = "https://shop.example.com/?utm_campaign=%C3%89T%C3%89-GLOW&utm_content=maya"
+    out = record(event(landing_url=landing))
+    assert (out.attribution.method, out.attribution.creator) == ("utm", "maya")
+    assert out.order.campaign_id == api.get("/api/v1/campaigns/ete-glow").json["id"]
+
+
 def test_unattributed_order_still_stored_with_a_reason(shop, record):
     out = record(event(codes=("BLACKFRIDAY",)))
     assert (out.status, out.order.method, out.order.reason) == ("recorded", "none", "unknown_code")

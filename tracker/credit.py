@@ -6,7 +6,7 @@ runs the indexed queries that feed them and stores or reads back what they decid
 
 from urllib.parse import parse_qs, urlsplit
 
-from sqlmodel import func, select
+from sqlmodel import select
 
 from tracker import attribution as attr
 from tracker.models import Campaign, Click, Code, Creator, Enrolment, Link
@@ -67,12 +67,13 @@ def attribution_for(session, event, *, click_param=CLICK_PARAM):
     utms = []
     if clues.utm_campaign and clues.utm_content:
         handle = clues.utm_content.strip().lstrip("@").lower()
-        rows = session.exec(_targets(Campaign.starts_on, Campaign.ends_on)
-                            .where(func.lower(Campaign.utm_campaign)
-                                   == clues.utm_campaign.strip().lower(),
-                                   Creator.handle == handle)
+        rows = session.exec(_targets(Campaign.starts_on, Campaign.ends_on, Campaign.utm_campaign)
+                            .where(Creator.handle == handle)
                             .order_by(Enrolment.id.desc())).all()  # fmt: skip
-        utms = [attr.UtmMatch(_target(row), row[7], row[8]) for row in rows]
+        # the creator's few enrolments, compared here: SQL lower() leaves non-ASCII as it is
+        wanted = clues.utm_campaign.strip().casefold()
+        utms = [attr.UtmMatch(_target(row), row[7], row[8]) for row in rows
+                if row[9].casefold() == wanted]  # fmt: skip
     return attr.attribute(clues, placed_at=event.placed_at, codes=codes, click=click, utms=utms)
 
 
