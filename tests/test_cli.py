@@ -301,7 +301,7 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
         output = server.communicate(timeout=60)[0]
     assert server.returncode == 0, output
     assert f"GET /{slug.upper()} HTTP/1.1" in output  # the access log was captured...
-    assert "Invalid request from ip=-" in output  # gunicorn's warning, without the address
+    assert "Invalid request from ip=-: Invalid" in output  # gunicorn's warning, without the address
     assert client_ip not in output, output  # ...and holds no client address
     assert "Control socket" not in output  # instances on one host share no admin socket
     check = create_app({"TESTING": True, "DATABASE_URL": db})

@@ -79,3 +79,7 @@ def test_an_order_keeps_the_credit_of_a_purged_click(make_app, client, runner, a
     assert reply["attribution"]["creator"] == "maya"
     assert runner.invoke(args=["reprocess"]).exit_code == 0
     assert report() == [("maya", 1, 1, "90.00")]
+    # a payload naming another click id is judged afresh: that click was never issued
+    reply = send("e3", click_id="never-issued", status="refunded", refunded_amount="20.00")
+    assert (reply["attribution"]["method"], reply["attribution"]["reason"]) == (
+        "none", "unknown_click")

@@ -78,6 +78,7 @@ class ClickWriter:
         # A forked server worker must not reuse the parent's connection or queue.
         if self.pid != os.getpid():
             self.pid, self.conn, self.lock_file, self.queue = os.getpid(), None, None, []
+            self.writing = 0
             self.thread = None
 
     def _flush(self):

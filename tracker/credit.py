@@ -90,13 +90,16 @@ def attribute(order, found):
     order.unconverted = bool(target) and order.currency != target.campaign_currency
 
 
-def keeps_purged_click(session, order, found):
+def keeps_purged_click(session, order, event, found, *, click_param=CLICK_PARAM):
     """True when the order was credited to a click that retention has since deleted.
 
-    Orders outlive their clicks (`tracker purge`): a later payload or a reprocess no longer
-    finds the click, but the credit it earned stands unless a code now outranks it.
+    Orders outlive their clicks (`tracker purge`): a later payload or a reprocess that still
+    carries that click id no longer finds the click, but the credit it earned stands unless a
+    code now outranks it.
     """
     if order.method != attr.Method.CLICK or found.method in (attr.Method.CODE, attr.Method.CLICK):
+        return False
+    if (clues_of(event, click_param=click_param).click_id or "")[:64] != order.click_id:
         return False
     return session.exec(select(Click.id).where(Click.click_id == order.click_id)).first() is None
 

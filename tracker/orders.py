@@ -81,8 +81,9 @@ def _apply(session, event, *, now, click_param):
         # attribution is re-run on every fresh payload, so `tracker reprocess` can credit
         # orders to codes or enrolments added after they arrived
         found = attribution_for(session, event, click_param=click_param)
-        if not keeps_purged_click(session, order, found):
-            attribute(order, found)
+        if keeps_purged_click(session, order, event, found, click_param=click_param):
+            found = stored_attribution(session, order)
+        attribute(order, found)
     _settle(session, order)
     if before is None:
         status = Status.RECORDED

@@ -9,7 +9,7 @@ from gunicorn.glogging import Logger
 
 # No %(h)s: the raw client IP is never written, logs included.
 ACCESS_LOG_FORMAT = '"%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
-CLIENT_IP = re.compile(r"\bip=\S+")  # gunicorn's "Invalid request from ip=…: …" warning
+CLIENT_IP = re.compile(r"\bip=\S+?(?=: |\s|$)")  # gunicorn's "Invalid request from ip=…: …" warning
 
 
 class DropClientIp(logging.Filter):
@@ -24,8 +24,9 @@ class NoIpLogger(Logger):
     """gunicorn's logger; its own messages (a malformed request's warning) lose the client IP."""
 
     def setup(self, cfg):
-        super().setup(cfg)
-        self.error_log.addFilter(DropClientIp())
+        super().setup(cfg)  # again on every HUP reload: add the filter once
+        if not any(isinstance(f, DropClientIp) for f in self.error_log.filters):
+            self.error_log.addFilter(DropClientIp())
 
 
 class Server(BaseApplication):
