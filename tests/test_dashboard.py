@@ -220,7 +220,6 @@ def test_login_is_throttled_after_repeated_failures(client, user, session):
     assert users.find_user(session, EMAIL).failed_logins == 0
 
 
-
 def test_parallel_guesses_after_the_wait_get_one_try(app, user, session):
     for _ in range(users.FREE_ATTEMPTS):
         assert log_in(app.test_client(), password="wrong password!").status_code == 401
@@ -242,6 +241,7 @@ def test_parallel_guesses_after_the_wait_get_one_try(app, user, session):
     assert statuses == [401] + [429] * 11
     session.rollback()
     assert users.find_user(session, EMAIL).failed_logins == users.FREE_ATTEMPTS + 1
+
 
 # --- CSRF --------------------------------------------------------------------------------
 

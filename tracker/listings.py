@@ -48,9 +48,9 @@ def first_links_and_codes(session, campaign_id):
     enrolled = select(Enrolment.id).where(Enrolment.campaign_id == campaign_id)
     first = {}
     for model in (Link, Code):
-        issued = select(model).where(model.enrolment_id.in_(enrolled)).order_by(model.id.desc())
+        issued = select(model).where(model.enrolment_id.in_(enrolled)).order_by(model.id)
         for item in session.exec(issued).all():
-            first[model, item.enrolment_id] = item  # newest first: the oldest is written last
+            first.setdefault((model, item.enrolment_id), item)
     return first
 
 

@@ -13,10 +13,13 @@ CLIENT_IP = re.compile(r"\bip=\S+?(?=: |\s|$)")  # gunicorn's "Invalid request f
 
 
 class DropClientIp(logging.Filter):
+    """Replace a client address in a log message with '-'."""
+
     def filter(self, record):
         message = record.getMessage()
-        if "ip=" in message:
-            record.msg, record.args = CLIENT_IP.sub("ip=-", message), ()
+        cleaned = CLIENT_IP.sub("ip=-", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
         return True
 
 
