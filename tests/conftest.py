@@ -7,7 +7,7 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from tracker import create_app
-from tracker.auth import create_api_key
+from tracker.api.keys import create_api_key
 
 IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tracker.attribution import (
+from tracker.orders.attribution import (
     Attribution,
     ClickMatch,
     Clues,

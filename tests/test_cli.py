@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from tests.conftest import IPHONE, Api
 from tracker import create_app
-from tracker.auth import create_api_key
+from tracker.api.keys import create_api_key
 
 SECRET = "0123456789abcdef" * 4
 HEADER = "handle,name,platform,followers,email,engagement_rate,niche"
@@ -357,7 +357,7 @@ def test_a_bad_row_spanning_lines_is_reported_where_it_starts(runner, api, tmp_p
 
 
 def test_import_that_loses_a_race_for_a_handle_imports_nothing(api, session):
-    from tracker import importer
+    from tracker.catalog import importer
     from tracker.errors import Conflict
     from tracker.models import Creator
 

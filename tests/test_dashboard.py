@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from sqlalchemy import func
 from sqlmodel import select
 
-from tracker import charts, users
+from tracker.dashboard import charts, users
 from tracker.models import Campaign, Creator, Enrolment, Order
 
 EMAIL, PASSWORD = "ana@example.com", "correct horse battery"

@@ -176,8 +176,8 @@ def test_same_seed_and_end_give_the_same_numbers(demo, api, api_key, tmp_path):
     try:
         assert other.test_cli_runner().invoke(args=SMALL).exit_code == 0
         with other.app_context():
-            from tracker import reports
             from tracker.db import get_session
+            from tracker.reports import build as reports
 
             again = reports.build(get_session(), "creators")
         assert again["rows"] == api.get("/api/v1/reports/creators").json["rows"]

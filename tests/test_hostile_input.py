@@ -24,7 +24,7 @@ from tests.signing import (
     sign_stripe,
     sign_woocommerce,
 )
-from tracker import users
+from tracker.dashboard import users
 from tracker.models import (
     ApiKey,
     Campaign,

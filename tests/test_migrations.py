@@ -13,7 +13,7 @@ from sqlmodel import Session, SQLModel
 
 from tests.conftest import PG_URL, Api
 from tracker import create_app, db, migrations
-from tracker.auth import create_api_key
+from tracker.api.keys import create_api_key
 
 
 @pytest.fixture

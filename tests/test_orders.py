@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from tracker import orders
 from tracker.models import Order, Refund
-from tracker.platforms import Kind, OrderEvent
-from tracker.platforms import Refund as RefundItem
+from tracker.orders import recording as orders
+from tracker.stores.platforms import Kind, OrderEvent
+from tracker.stores.platforms import Refund as RefundItem
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

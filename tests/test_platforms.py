@@ -18,7 +18,7 @@ from tests.signing import (
     sign_woocommerce,
     woocommerce_ping,
 )
-from tracker.platforms import (
+from tracker.stores.platforms import (
     Kind,
     OrderEvent,
     PayloadError,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from tracker import report_views as views
 from tracker.errors import Invalid, NotFound
+from tracker.reports import present as views
 
 ZERO = dict.fromkeys(("creators", "followers", "fee", "product_cost", "clicks", "unique_clicks",
                       "bot_clicks", "orders", "orders_by_code", "orders_by_click",

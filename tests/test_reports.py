@@ -34,7 +34,7 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from tests.conftest import IPHONE
-from tracker.clicks import click_row
+from tracker.clicks.classify import click_row
 from tracker.models import Click, Link, Order
 
 ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile"
@@ -418,9 +418,9 @@ def test_click_day_sums_stay_exact_after_late_inserts_and_purges(scenario, app, 
     import random
     from dataclasses import replace
 
-    from tracker import reports
+    from tracker.clicks.retention import purge_clicks
     from tracker.models import ClickDay
-    from tracker.retention import purge_clicks
+    from tracker.reports import build as reports
 
     rng = random.Random(4)
     links, people = ["maya", "maya-bio", "leo", "ava", "zoe"], list(VISITORS)
@@ -465,7 +465,7 @@ def test_click_day_sums_stay_exact_after_late_inserts_and_purges(scenario, app, 
 def test_reports_count_raw_clicks_when_click_day_cannot_be_refreshed(scenario, api, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from tracker import click_days
+    from tracker.clicks import daily as click_days
 
     def lost_race(session, **scope):
         raise IntegrityError("INSERT INTO click_day ...", {}, Exception("another report won"))

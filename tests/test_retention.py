@@ -7,8 +7,8 @@ from sqlmodel import select
 
 from tests.conftest import IPHONE
 from tests.signing import sign_generic
+from tracker.clicks.retention import purge_clicks
 from tracker.models import Click, Order
-from tracker.retention import purge_clicks
 
 
 def click_on(client, slug, day):

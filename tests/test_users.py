@@ -11,7 +11,7 @@ import pytest
 from freezegun import freeze_time
 
 from tests.live_server import LiveServer
-from tracker import users
+from tracker.dashboard import users
 from tracker.errors import Conflict, Invalid
 
 PASSWORD = "correct horse battery"

@@ -7,8 +7,11 @@ from flask import Flask
 
 def create_app(test_config=None):
     """Build the app: config, database, error handling, blueprints, redirect layer, CLI."""
-    from tracker import api, cli, config, dashboard, db, errors, health, webhooks
-    from tracker.redirect import Redirector
+    from tracker import cli, config, db, errors, health
+    from tracker.api import resources as api
+    from tracker.clicks.redirect import Redirector
+    from tracker.dashboard import campaigns as dashboard
+    from tracker.orders import webhooks
 
     instance = os.path.abspath(os.environ.get("TRACKER_INSTANCE", "instance"))
     app = Flask(__name__, instance_path=instance)

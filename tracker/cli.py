@@ -57,7 +57,7 @@ def init_db():
 @click.argument("name")
 def create_api_key(name):
     """Create an API key; it is printed once, alone on the last line."""
-    from tracker.auth import create_api_key as create
+    from tracker.api.keys import create_api_key as create
 
     if not name.strip() or len(name) > 100:
         raise click.BadParameter("give a name of 1-100 characters", param_hint="NAME")
@@ -71,7 +71,7 @@ def create_api_key(name):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_creators(path):
     """Import creators from a CSV file with a header row; all rows or none."""
-    from tracker import importer
+    from tracker.catalog import importer
     from tracker.errors import ApiError
 
     try:
@@ -101,7 +101,7 @@ def import_creators(path):
 @click.option("--reset", is_flag=True, help="set a new password for an existing login")
 def create_user(email, reset):
     """Create a dashboard login; the password is read from stdin or prompted for."""
-    from tracker import users
+    from tracker.dashboard import users
     from tracker.errors import ApiError
 
     if sys.stdin.isatty():
@@ -132,10 +132,10 @@ def create_user(email, reset):
               show_envvar=True, help="threads per process")  # fmt: skip
 def serve(host, port, workers, threads):
     """Serve with gunicorn (production WSGI server)."""
-    from tracker.auth import create_api_key as create
+    from tracker.api.keys import create_api_key as create
+    from tracker.dashboard.users import create_first_admin
     from tracker.models import ApiKey
     from tracker.server import serve as run
-    from tracker.users import create_first_admin
 
     with session() as s:
         if s.exec(select(func.count()).select_from(ApiKey)).one() == 0:
@@ -154,7 +154,7 @@ def serve(host, port, workers, threads):
               help="delete clicks made before this UTC date (YYYY-MM-DD)")  # fmt: skip
 def purge(before):
     """Delete click rows older than a date, in batches; orders are kept."""
-    from tracker.retention import purge_clicks
+    from tracker.clicks.retention import purge_clicks
 
     done = 0
 
@@ -209,8 +209,9 @@ def export_report(kind, campaign, creator, currency, start, end, fmt, output):
     """Write a report (contract section 6) as CSV or JSON to stdout or a file."""
     import json
 
-    from tracker import report_views, reports
     from tracker.errors import ApiError
+    from tracker.reports import build as reports
+    from tracker.reports import present as report_views
 
     args = {"campaign": campaign, "creator": creator, "currency": currency, "from": start,
             "to": end, "format": fmt}  # fmt: skip
@@ -243,7 +244,7 @@ def reprocess(platform):
     """Re-parse and re-attribute stored webhook deliveries, oldest first; safe to repeat."""
     from datetime import UTC, datetime
 
-    from tracker.deliveries import reprocess as replay
+    from tracker.orders.deliveries import reprocess as replay
 
     with session() as s:
         counts = replay(s, now=datetime.now(UTC), platform=platform,

@@ -15,11 +15,12 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlmodel import select
 
-from tracker import campaigns as domain
-from tracker import orders, schemas
-from tracker.clicks import click_row
+from tracker.catalog import campaigns as domain
+from tracker.catalog import schemas
+from tracker.clicks.classify import click_row
 from tracker.models import Campaign, Click, Creator
-from tracker.platforms import Kind, OrderEvent, Refund
+from tracker.orders import recording as orders
+from tracker.stores.platforms import Kind, OrderEvent, Refund
 
 SEED = 20260301
 DAYS = 60

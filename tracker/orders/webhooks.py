@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracker import deliveries, money, platforms
+from tracker import money
 from tracker.db import get_session
 from tracker.errors import BadRequest, NotFound, Unauthorized, Unavailable, render_error
+from tracker.orders import deliveries
+from tracker.stores import platforms
 
 log = logging.getLogger("tracker.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 from sqlalchemy import bindparam, select
 
-from tracker.click_writer import ClickWriter
-from tracker.clicks import click_row
+from tracker.catalog.schemas import RESERVED
+from tracker.clicks.classify import click_row
+from tracker.clicks.writer import ClickWriter
 from tracker.models import Link
-from tracker.schemas import RESERVED
 
 log = logging.getLogger("tracker.redirect")
 

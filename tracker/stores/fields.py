@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qs, urlsplit
 
 from tracker.money import MoneyError, currency_code, exponent, to_decimal
-from tracker.order_events import PayloadError
+from tracker.stores.events import PayloadError
 
 CLICK_PARAM = "tclid"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")

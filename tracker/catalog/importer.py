@@ -7,11 +7,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from tracker.campaigns import creator_fields
+from tracker.catalog.campaigns import creator_fields
+from tracker.catalog.schemas import CreatorIn
 from tracker.clock import utcnow
 from tracker.errors import Conflict
 from tracker.models import Creator
-from tracker.schemas import CreatorIn
 
 COLUMNS = ("handle", "name", "platform", "followers", "email", "engagement_rate", "niche")
 REQUIRED = ("handle", "name", "platform", "followers")

@@ -6,12 +6,15 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from pydantic import ValidationError
 from sqlmodel import select
 
-from tracker import campaigns as domain
-from tracker import codes, links, listings, money, report_views, reports, schemas
-from tracker.auth import require_api_key
+from tracker import money
+from tracker.api.keys import require_api_key
+from tracker.catalog import campaigns as domain
+from tracker.catalog import codes, links, listings, schemas
 from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
 from tracker.models import Campaign, Code, Creator, Enrolment, Link
+from tracker.reports import build as reports
+from tracker.reports import present as report_views
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 

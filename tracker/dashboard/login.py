@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from tracker import users
+from tracker.dashboard import users
 from tracker.db import get_session
 from tracker.errors import ApiError
 from tracker.models import User

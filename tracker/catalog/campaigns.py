@@ -8,13 +8,13 @@ import unicodedata
 
 from sqlmodel import select
 
+from tracker.catalog.codes import check_discount, code_taken, minor, new_code
+from tracker.catalog.links import new_link, refresh_targets
+from tracker.catalog.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
+from tracker.catalog.schemas import RESERVED
 from tracker.clock import utcnow
-from tracker.codes import check_discount, code_taken, minor, new_code
 from tracker.errors import Conflict, Invalid
-from tracker.links import new_link, refresh_targets
-from tracker.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
 from tracker.models import Campaign, Creator, Enrolment, Link, Order
-from tracker.schemas import RESERVED
 
 # The lookups are part of this module's API (api, pages, reports call domain.get_campaign).
 __all__ = [

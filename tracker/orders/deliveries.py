@@ -10,10 +10,11 @@ from collections import Counter
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select, update
 
-from tracker import orders, platforms
 from tracker.models import Delivery
-from tracker.payload import CLICK_PARAM
-from tracker.platforms import PayloadError
+from tracker.orders import recording as orders
+from tracker.stores import platforms
+from tracker.stores.fields import CLICK_PARAM
+from tracker.stores.platforms import PayloadError
 
 FINAL = {"recorded", "updated", "duplicate", "ignored"}  # outcomes that need no second look
 PRIVATE_HEADERS = {"cookie", "authorization"}

@@ -12,10 +12,10 @@ import hashlib
 import hmac
 import re
 
-from tracker.order_events import Kind, OrderEvent, PayloadError, Refund, SignatureError
-from tracker.payload import CLICK_PARAM, first_header, header_map
-from tracker.shop_parsers import parse_generic, parse_shopify, parse_woocommerce
-from tracker.stripe_parsers import parse_stripe
+from tracker.stores.events import Kind, OrderEvent, PayloadError, Refund, SignatureError
+from tracker.stores.fields import CLICK_PARAM, first_header, header_map
+from tracker.stores.shopify import parse_generic, parse_shopify, parse_woocommerce
+from tracker.stores.stripe import parse_stripe
 
 __all__ = [
     "CLICK_PARAM",

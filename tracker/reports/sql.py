@@ -7,7 +7,7 @@ zeros for the other sources' measures. Same text on SQLite and PostgreSQL.
 
 from sqlalchemy import BigInteger, and_, case, distinct, func, literal_column, select, union_all
 
-from tracker.click_days import day_filters
+from tracker.clicks.daily import day_filters
 from tracker.models import Campaign, Click, ClickDay, Creator, Enrolment, Order
 
 ENROLMENT_MEASURES = ("creators", "followers", "fee", "product_cost")

@@ -9,11 +9,14 @@ from decimal import Decimal
 from flask import current_app, flash, render_template, request
 from sqlmodel import select
 
-from tracker import campaigns as domain
-from tracker import charts, listings, report_views, reports
-from tracker.api import base_url, csv_download
+from tracker.api.resources import base_url, csv_download
+from tracker.catalog import campaigns as domain
+from tracker.catalog import listings
+from tracker.dashboard import charts
 from tracker.db import get_session
 from tracker.models import Campaign
+from tracker.reports import build as reports
+from tracker.reports import present as report_views
 
 MAX_CHART_DAYS = 400
 

@@ -11,12 +11,14 @@ from flask import (
     url_for,
 )  # fmt: skip
 
-from tracker import campaigns as domain
-from tracker import codes, creator_pages, filters, forms, links, listings, login, pages, schemas
-from tracker.api import base_url
+from tracker.api.resources import base_url
+from tracker.catalog import campaigns as domain
+from tracker.catalog import codes, links, listings, schemas
+from tracker.dashboard import creators as creator_pages
+from tracker.dashboard import filters, forms, login, pages
+from tracker.dashboard.forms import FormErrors
 from tracker.db import get_session
 from tracker.errors import NotFound
-from tracker.forms import FormErrors
 
 bp = Blueprint("dashboard", __name__)
 pages.register(bp)

@@ -5,8 +5,8 @@ Each parse_* takes the raw body and headers of a verified delivery (see tracker.
 
 from decimal import Decimal
 
-from tracker.order_events import Kind, OrderEvent, PayloadError, Refund
-from tracker.payload import (
+from tracker.stores.events import Kind, OrderEvent, PayloadError, Refund
+from tracker.stores.fields import (
     CLICK_PARAM,
     click_id,
     codes,

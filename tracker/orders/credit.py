@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import select
 
-from tracker import attribution as attr
 from tracker.models import Campaign, Click, Code, Creator, Enrolment, Link
-from tracker.payload import CLICK_PARAM
+from tracker.orders import attribution as attr
+from tracker.stores.fields import CLICK_PARAM
 
 
 def clues_of(event, *, click_param=CLICK_PARAM):

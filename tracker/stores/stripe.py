@@ -3,8 +3,8 @@
 parse_stripe takes the raw body and headers of a verified delivery (see tracker.platforms).
 """
 
-from tracker.order_events import Kind, OrderEvent, PayloadError, Refund
-from tracker.payload import (
+from tracker.stores.events import Kind, OrderEvent, PayloadError, Refund
+from tracker.stores.fields import (
     CLICK_PARAM,
     click_id,
     codes,

@@ -5,9 +5,9 @@ import re
 from sqlmodel import select
 
 from tracker import money
+from tracker.catalog.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
 from tracker.clock import utcnow
 from tracker.errors import Conflict, Invalid
-from tracker.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
 from tracker.models import Campaign, Code
 
 

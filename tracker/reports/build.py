@@ -16,14 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select as sm_select
 
-from tracker import campaigns as domain
-from tracker import click_days, money
-from tracker import report_sql as sql
-from tracker import report_views as views
-from tracker.click_days import as_date
+from tracker import money
+from tracker.catalog import campaigns as domain
+from tracker.clicks import daily as click_days
+from tracker.clicks.daily import as_date
 from tracker.errors import Invalid
 from tracker.models import Campaign, Enrolment
-from tracker.report_views import KINDS, Query, check_kind
+from tracker.reports import present as views
+from tracker.reports import sql
+from tracker.reports.present import KINDS, Query, check_kind
 
 __all__ = ["KINDS", "Query", "Scope", "build", "export_csv", "iter_rows", "resolve_scope", "run"]
 

@@ -12,12 +12,12 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from tracker import attribution as attr
 from tracker import money
-from tracker.credit import attribute, attribution_for, keeps_purged_click, stored_attribution
 from tracker.models import Enrolment, Order, Refund
-from tracker.payload import CLICK_PARAM
-from tracker.platforms import Kind, PayloadError
+from tracker.orders import attribution as attr
+from tracker.orders.credit import attribute, attribution_for, keeps_purged_click, stored_attribution
+from tracker.stores.fields import CLICK_PARAM
+from tracker.stores.platforms import Kind, PayloadError
 
 RETRIES = 4  # re-reads after losing an insert race; more would mean something else is wrong
 CANCELLED = "cancelled"

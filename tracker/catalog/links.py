@@ -7,11 +7,11 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 import segno
 from sqlmodel import select
 
+from tracker.catalog.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
+from tracker.catalog.schemas import RESERVED
 from tracker.clock import utcnow
 from tracker.errors import Conflict
-from tracker.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
 from tracker.models import Campaign, Creator, Link
-from tracker.schemas import RESERVED
 
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read aloud or typed from a story
 

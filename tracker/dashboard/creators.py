@@ -2,10 +2,11 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from tracker import campaigns as domain
-from tracker import forms, importer, schemas
+from tracker.catalog import campaigns as domain
+from tracker.catalog import importer, schemas
+from tracker.dashboard import forms
+from tracker.dashboard.forms import FormErrors
 from tracker.db import get_session
-from tracker.forms import FormErrors
 from tracker.models import PLATFORMS
 
 MAX_CSV_BYTES = 5 * 1024 * 1024

@@ -1,0 +1,1 @@
+"""What marketers set up: creators, campaigns, enrolments, links and codes, with input schemas."""

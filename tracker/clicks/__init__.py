@@ -1,0 +1,1 @@
+"""The followers' path: WSGI redirect, click classification, click writer, daily sums, purge."""

@@ -1,0 +1,1 @@
+"""Marketers in a browser: the HTML dashboard, its forms, charts and sign-in."""

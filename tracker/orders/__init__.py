@@ -1,0 +1,1 @@
+"""Orders from the stores: webhooks blueprint, deliveries, exactly-once recording, attribution."""

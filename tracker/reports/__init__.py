@@ -1,0 +1,1 @@
+"""Numbers for marketers: report SQL over daily click sums, derived fields, CSV and JSON rows."""

@@ -1,0 +1,1 @@
+"""What the stores send: signature checks and each platform's webhook parsed into an OrderEvent."""
