@@ -18,21 +18,20 @@ from tests.signing import (
     sign_woocommerce,
     woocommerce_ping,
 )
-from tracker.stores.platforms import (
-    Kind,
-    OrderEvent,
-    PayloadError,
-    Refund,
-    SignatureError,
-    is_woocommerce_ping,
-    parse,
-    verify,
-)
+from tracker.stores import platforms
+from tracker.stores.events import Kind, OrderEvent, PayloadError, Refund, SignatureError
+from tracker.stores.platforms import verify
+from tracker.stores.woocommerce import is_woocommerce_ping
 
 NOW = datetime(2026, 11, 20, 9, 31, 30, tzinfo=UTC)
 SECRET, OLD = "shpss_current_secret", "shpss_previous_secret"
 CLICK = "AZqS0pWKc3Vu1xQz_a9Lr-Eh"
 JO = hashlib.sha256(b"jo.bloggs@example.com").hexdigest()
+
+
+def parse(platform, body, headers, *, now, click_param="tclid"):
+    """The parser as the webhooks call it, with the default TRACKER_CLICK_PARAM."""
+    return platforms.parse(platform, body, headers, now=now, click_param=click_param)
 
 
 def signed(platform, body, secret=SECRET, topic=None, **kw):

@@ -433,7 +433,8 @@ def test_click_day_sums_stay_exact_after_late_inserts_and_purges(scenario, app, 
     def compare():
         with app.app_context():
             for kind in ("creators", "daily"):
-                scope, bands = reports._prepare(session, reports.Query(kind=kind), None)
+                scope = reports._prepare(session, reports.Query(kind=kind))
+                bands = app.config["TIER_BANDS"]
                 assert scope.rolled_up
                 rolled = list(reports.iter_rows(session, kind=kind, scope=scope, bands=bands))
                 raw = list(reports.iter_rows(session, kind=kind, bands=bands,

@@ -25,7 +25,7 @@ class Group(FlaskGroup):
 
 
 @click.group(cls=Group, create_app=_factory, add_default_commands=False,
-             add_version_option=False)  # fmt: skip
+             add_version_option=False)
 def main():
     """tracker: campaign attribution for influencer marketing."""
 
@@ -79,7 +79,7 @@ def import_creators(path):
             text = f.read()
     except UnicodeDecodeError as err:
         raise click.ClickException(f"{path}: not UTF-8 text (byte {err.start}); save it as "
-                                   "CSV UTF-8 and try again") from None  # fmt: skip
+                                   "CSV UTF-8 and try again") from None
     items, errors = importer.parse_creators_csv(text)
     with session() as s:
         errors += importer.existing_handles(s, items)
@@ -125,11 +125,11 @@ def create_user(email, reset):
 @main.command("serve")
 @click.option("--host", envvar="TRACKER_HOST", default="127.0.0.1", show_envvar=True)
 @click.option("--port", envvar="TRACKER_PORT", type=click.IntRange(0, 65535), default=5000,
-              show_envvar=True)  # fmt: skip
+              show_envvar=True)
 @click.option("--workers", envvar="TRACKER_WORKERS", type=click.IntRange(1, 64), default=2,
-              show_envvar=True, help="processes; one per core is a good start")  # fmt: skip
+              show_envvar=True, help="processes; one per core is a good start")
 @click.option("--threads", envvar="TRACKER_THREADS", type=click.IntRange(1, 256), default=8,
-              show_envvar=True, help="threads per process")  # fmt: skip
+              show_envvar=True, help="threads per process")
 def serve(host, port, workers, threads):
     """Serve with gunicorn (production WSGI server)."""
     from tracker.api.keys import create_api_key as create
@@ -151,7 +151,7 @@ def serve(host, port, workers, threads):
 
 @main.command("purge")
 @click.option("--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="delete clicks made before this UTC date (YYYY-MM-DD)")  # fmt: skip
+              help="delete clicks made before this UTC date (YYYY-MM-DD)")
 def purge(before):
     """Delete click rows older than a date, in batches; orders are kept."""
     from tracker.clicks.retention import purge_clicks
@@ -172,7 +172,7 @@ def purge(before):
 @click.option("--end", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="last UTC day (default: yesterday); the same day gives the same numbers")
 @click.option("--scale", type=click.FloatRange(0.01, 10), default=1.0, show_default=True,
-              help="multiply the traffic (clicks and the orders that follow)")  # fmt: skip
+              help="multiply the traffic (clicks and the orders that follow)")
 def demo(end, scale):
     """Load a demo brand: 2 campaigns, 25 creators, 60 days of clicks, orders and refunds."""
     from datetime import UTC, datetime, timedelta
@@ -187,7 +187,7 @@ def demo(end, scale):
         except demo_data.DemoLoaded as err:
             raise click.ClickException(f"{err}; nothing was added. Load the demo into an "
                                        "empty database (set TRACKER_DATABASE_URL or "
-                                       "TRACKER_INSTANCE).") from None  # fmt: skip
+                                       "TRACKER_INSTANCE).") from None
     click.echo(f"demo loaded: {summary.clicks} clicks ({summary.bots} from bots), "
                f"{summary.orders} orders, {summary.refunds} refunds, {summary.cancelled} "
                f"cancelled, {last - timedelta(days=59)} to {last}")
@@ -214,14 +214,15 @@ def export_report(kind, campaign, creator, currency, start, end, fmt, output):
     from tracker.reports import present as report_views
 
     args = {"campaign": campaign, "creator": creator, "currency": currency, "from": start,
-            "to": end, "format": fmt}  # fmt: skip
+            "to": end, "format": fmt}
     with session() as s:
         try:
             query = report_views.parse_query(kind, {k: v for k, v in args.items() if v})
+            bands = current_app.config["TIER_BANDS"]
             if fmt == "json":
-                chunks = [json.dumps(reports.run(s, query), indent=2) + "\n"]
+                chunks = [json.dumps(reports.run(s, query, bands=bands), indent=2) + "\n"]
             else:
-                chunks = reports.export_csv(s, query)[1]
+                chunks = reports.export_csv(s, query, bands=bands)[1]
         except ApiError as err:
             named = err.message.split(" ", 1)[0].rstrip(":") == err.field
             message = err.message if named else f"{err.field}: {err.message}"
@@ -248,9 +249,9 @@ def reprocess(platform):
 
     with session() as s:
         counts = replay(s, now=datetime.now(UTC), platform=platform,
-                        click_param=current_app.config["CLICK_PARAM"])  # fmt: skip
+                        click_param=current_app.config["CLICK_PARAM"])
     summary = ", ".join(f"{counts[k]} {k}" for k in
-                        ("recorded", "updated", "duplicate", "ignored", "invalid"))  # fmt: skip
+                        ("recorded", "updated", "duplicate", "ignored", "invalid"))
     click.echo(f"reprocessed {counts.total()} deliveries: {summary}")
 
 

@@ -4,6 +4,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from flask import current_app, request
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -71,7 +72,7 @@ def _base_url(text):
     # Every short link is built on it: a value without scheme or host breaks them all.
     parts = urlsplit(text)
     if text and (parts.scheme not in ("http", "https") or not parts.hostname or " " in text
-                 or parts.query or parts.fragment):  # fmt: skip
+                 or parts.query or parts.fragment):
         raise ConfigError(f"TRACKER_BASE_URL: {text!r} is not an origin such as https://go.brand.com")
     return text.rstrip("/")
 
@@ -120,3 +121,8 @@ def load(instance_path, test_config=None):
         )
     cfg["TIER_BANDS"] = parse_tiers(cfg["TIERS"])
     return cfg
+
+
+def public_origin():
+    """Where short links live: TRACKER_BASE_URL, else the origin the request came to."""
+    return current_app.config["BASE_URL"] or request.host_url.rstrip("/")

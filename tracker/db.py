@@ -4,7 +4,10 @@ import os
 
 from flask import current_app, g
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine
+
+from tracker.errors import Conflict
 
 
 def make_engine(url):
@@ -62,3 +65,12 @@ def init_app(app):
         migrations.upgrade(engine)
     app.teardown_appcontext(_close_session)
     return engine
+
+
+def commit_or_conflict(session, conflict_message, field):
+    """Commit; a unique constraint hit between check and insert becomes a 409 on `field`."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(conflict_message, field) from None

@@ -15,12 +15,14 @@ from decimal import Decimal
 from sqlalchemy import insert
 from sqlmodel import select
 
-from tracker.catalog import campaigns as domain
 from tracker.catalog import schemas
+from tracker.catalog.campaigns import create_campaign
+from tracker.catalog.creators import create_creator
+from tracker.catalog.enrolments import enrol
 from tracker.clicks.classify import click_row
 from tracker.models import Campaign, Click, Creator
 from tracker.orders import recording as orders
-from tracker.stores.platforms import Kind, OrderEvent, Refund
+from tracker.stores.events import Kind, OrderEvent, Refund
 
 SEED = 20260301
 DAYS = 60
@@ -57,11 +59,11 @@ CREATORS = (
     ("beautybyblake", "tiktok", 880_000, "beauty", 14_000),
     ("ari.glam", "youtube", 2_300_000, "beauty", 38_000),
     ("the.zoe.show", "instagram", 1_600_000, "lifestyle", 26_000),
-)  # fmt: skip
+)
 # clicks per follower on a post's first day, and the share of human visits that order: smaller
 # creators have closer audiences, so both fall with reach (what the tiers report should show)
 REACH = ((1_000_000, 0.0007, 0.008), (500_000, 0.0011, 0.011), (50_000, 0.0028, 0.017),
-         (10_000, 0.006, 0.026), (0, 0.012, 0.038))  # fmt: skip
+         (10_000, 0.006, 0.026), (0, 0.012, 0.038))
 WEEKDAY = (0.9, 1.0, 1.0, 1.05, 0.95, 1.2, 1.3)  # Monday first: weekends scroll more
 DECAY = (1.0, 0.45, 0.2, 0.1)  # a post's clicks on the day and after; then a bio-link trickle
 HUMAN_UAS = (  # as Instagram, TikTok and the usual browsers send them
@@ -79,12 +81,12 @@ HUMAN_UAS = (  # as Instagram, TikTok and the usual browsers send them
     "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
     "Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) "
     "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
-)  # fmt: skip
+)
 BOT_UAS = (
     "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
     "WhatsApp/2.23.20.0", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
     "TelegramBot (like TwitterBot)", "curl/8.5.0", "python-requests/2.31.0",
-)  # fmt: skip
+)
 BASKETS = (Decimal("38.00"), Decimal("38.00"), Decimal("64.00"), Decimal("24.00"))
 
 
@@ -115,7 +117,7 @@ def load(session, *, secret, end, seed=SEED, scale=1.0, progress=lambda message:
     start = end - timedelta(days=DAYS - 1)
     enrolments = _set_up(session, start, summary, progress)
     plans = _clicks(session, rng, enrolments, secret=secret, start=start, end=end,
-                    scale=scale, summary=summary, progress=progress)  # fmt: skip
+                    scale=scale, summary=summary, progress=progress)
     _orders(session, rng, plans, enrolments, end=end, summary=summary, progress=progress)
     return summary
 
@@ -123,24 +125,24 @@ def load(session, *, secret, end, seed=SEED, scale=1.0, progress=lambda message:
 def _set_up(session, start, summary, progress):
     people = []
     for handle, platform, followers, niche, _fee in CREATORS:
-        people.append(domain.create_creator(session, data=schemas.CreatorIn(
+        people.append(create_creator(session, data=schemas.CreatorIn(
             handle=handle, name=handle.replace(".", " ").title(), platform=platform,
-            followers=followers, niche=niche)))  # fmt: skip
+            followers=followers, niche=niche)))
     summary.creators = len(people)
     progress(f"creators: {len(people)} across every tier and platform")
     enrolments = []
     for name, slug, url, first, members in CAMPAIGNS:
-        campaign = domain.create_campaign(session, data=schemas.CampaignIn(
+        campaign = create_campaign(session, data=schemas.CampaignIn(
             name=name, slug=slug, destination_url=url, starts_on=start + timedelta(days=first),
-            attribution_window_days=30))  # fmt: skip
+            attribution_window_days=30))
         summary.campaigns.append(slug)
         for i in members:
             _handle, _platform, followers, _niche, fee = CREATORS[i]
             commission = "0.10" if followers < 50_000 else "0.05" if followers < 500_000 else "0"
-            enrolment, link, code = domain.enrol(session, campaign=campaign, data=schemas.EnrolIn(
+            enrolment, link, code = enrol(session, campaign=campaign, data=schemas.EnrolIn(
                 creator=people[i].handle, fee=Decimal(fee) * (1 if first == 0 else Decimal("0.6")),
                 product_cost=Decimal("35.00"), commission_rate=Decimal(commission),
-                discount=schemas.Discount(type="percent", value=Decimal(15))))  # fmt: skip
+                discount=schemas.Discount(type="percent", value=Decimal(15))))
             enrolments.append((campaign, people[i], link, code.code, first))
         progress(f"campaign {slug}: {len(members)} creators enrolled (link + code each)")
     return enrolments
@@ -176,17 +178,17 @@ def _clicks(session, rng, enrolments, *, secret, start, end, scale, summary, pro
             seen = []
             for _ in range(count):
                 at = datetime.combine(day, time(), UTC) + timedelta(
-                    seconds=rng.randrange(86400))  # fmt: skip
+                    seconds=rng.randrange(86400))
                 if rng.random() < 0.07:  # link previews and scripts
                     who = (f"66.220.{rng.randrange(256)}.{rng.randrange(256)}", rng.choice(BOT_UAS))
                 elif seen and rng.random() < 0.2:  # the same follower again that day
                     who = rng.choice(seen)
                 else:
                     who = (f"{rng.randrange(11, 220)}.{rng.randrange(256)}.{rng.randrange(256)}"
-                           f".{rng.randrange(1, 255)}", rng.choice(HUMAN_UAS))  # fmt: skip
+                           f".{rng.randrange(1, 255)}", rng.choice(HUMAN_UAS))
                     seen.append(who)
                 row = click_row(link=ids, ip=who[0], ua=who[1], referrer=None, secret=secret,
-                                now=at)  # fmt: skip
+                                now=at)
                 rows.append(row)
                 if not row["is_bot"] and rng.random() < conversion:
                     plans.append((row, link, campaign, creator))
@@ -207,7 +209,7 @@ def _order_event(rng, number, *, placed, **clues):
         platform="shopify", store=STORE, event_id=f"demo-{number}", topic="orders/paid",
         kind=Kind.ORDER, order_id=f"{5_100_000 + number}", placed_at=placed, updated_at=placed,
         currency="USD", amount=amount, status="paid", **clues,
-    )  # fmt: skip
+    )
 
 
 def _orders(session, rng, plans, enrolments, *, end, summary, progress):
@@ -260,7 +262,7 @@ def _refunds_and_cancel(session, rng, recorded, last, summary):
             platform="shopify", store=STORE, event_id=f"demo-refund-{order.id}",
             topic="refunds/create", kind=Kind.REFUND, order_id=order.external_id,
             updated_at=when, currency=order.currency,
-            refunds=(Refund(refund_id=f"r{order.id}", amount=part),)), now=when)  # fmt: skip
+            refunds=(Refund(refund_id=f"r{order.id}", amount=part),)), now=when)
         summary.refunds += 1
     order = rng.choice(attributed)  # the customer changed their mind before shipping
     when = order.placed_at + timedelta(hours=3)
@@ -270,5 +272,5 @@ def _refunds_and_cancel(session, rng, recorded, last, summary):
         placed_at=order.placed_at,
         updated_at=when, currency=order.currency, amount=Decimal(order.amount_minor).scaleb(-2),
         status="cancelled", codes=(order.code,) if order.code else (), click_id=order.click_id,
-        landing_url=order.landing_url), now=when)  # fmt: skip
+        landing_url=order.landing_url), now=when)
     summary.cancelled = 1

@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 PLATFORMS = (
     "instagram", "tiktok", "youtube", "facebook", "snapchat",
     "twitter", "twitch", "pinterest", "blog", "other",
-)  # fmt: skip
+)
 
 
 class ApiKey(SQLModel, table=True):
@@ -97,7 +97,7 @@ class Click(SQLModel, table=True):
         # covers the reports' click query: filter by campaign and day, then group per link and
         # day in index order and count distinct visitors without reading the table
         Index("ix_click_report", "campaign_id", "day", "link_id", "creator_id", "visitor",
-              "is_bot"),  # fmt: skip
+              "is_bot"),
         Index("ix_click_link_day_visitor", "link_id", "day", "visitor"),
         Index("ix_click_created_at", "created_at"),
     )

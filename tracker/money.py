@@ -48,15 +48,22 @@ def to_decimal(value):
     return amount
 
 
-def to_minor(value, currency, *, allow_negative=False):
-    """Turn a decimal amount into integer minor units, refusing sub-minor precision."""
-    amount = to_decimal(value)
-    if amount < 0 and not allow_negative:
-        raise MoneyError("amount must not be negative")
-    scaled = amount.scaleb(exponent(currency))
-    if scaled != scaled.to_integral_value():
-        raise MoneyError(f"{value!r} has more decimals than {currency} allows")
-    return int(scaled)
+def to_minor(amount, currency, *, rounding=None):
+    """Turn a decimal amount into integer minor units of `currency`.
+
+    The caller states the rounding: None refuses sub-minor precision (what a person typed
+    must be exact), or a decimal rounding mode such as ROUND_HALF_UP (what a store sent).
+    """
+    scaled = to_decimal(amount).scaleb(exponent(currency))
+    whole = scaled.to_integral_value(rounding=rounding or ROUND_HALF_UP)
+    if rounding is None and scaled != whole:
+        raise MoneyError(f"{amount!r} has more decimals than {currency} allows")
+    return int(whole)
+
+
+def from_minor(minor, currency):
+    """Integer minor units of `currency` as a Decimal of major units with its places."""
+    return Decimal(int(minor)).scaleb(-exponent(currency))
 
 
 def round_minor(amount):
@@ -68,5 +75,4 @@ def format_minor(minor, currency):
     """Render minor units as a decimal string with the currency's places ("97.20")."""
     if minor is None:
         return None
-    places = exponent(currency)
-    return f"{Decimal(int(minor)).scaleb(-places):.{places}f}"
+    return f"{from_minor(minor, currency):.{exponent(currency)}f}"

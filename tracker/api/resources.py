@@ -2,14 +2,14 @@
 
 from decimal import Decimal
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
 from sqlmodel import select
 
 from tracker import money
 from tracker.api.keys import require_api_key
-from tracker.catalog import campaigns as domain
-from tracker.catalog import codes, links, listings, schemas
+from tracker.catalog import campaigns, codes, creators, enrolments, links, schemas, tiers
+from tracker.config import public_origin
 from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
 from tracker.models import Campaign, Code, Creator, Enrolment, Link
@@ -66,18 +66,14 @@ def iso(dt):
     return None if dt is None else dt.isoformat()
 
 
-def base_url():
-    return current_app.config["BASE_URL"] or request.host_url.rstrip("/")
-
-
 def creator_json(c):
     return {
         "id": c.id, "handle": c.handle, "name": c.name, "platform": c.platform,
         "followers": c.followers,
-        "tier": domain.tier_of(c.followers, current_app.config["TIER_BANDS"]),
+        "tier": tiers.tier_of(c.followers, current_app.config["TIER_BANDS"]),
         "email": c.email, "engagement_rate": c.engagement_rate, "niche": c.niche,
         "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
-    }  # fmt: skip
+    }
 
 
 def campaign_json(c):
@@ -88,19 +84,19 @@ def campaign_json(c):
         "ends_on": c.ends_on and c.ends_on.isoformat(),
         "utm_medium": c.utm_medium, "utm_campaign": c.utm_campaign,
         "created_at": iso(c.created_at), "updated_at": iso(c.updated_at),
-    }  # fmt: skip
+    }
 
 
 def link_json(link, campaign_slug, handle):
-    short = f"{base_url()}/{link.slug}"
+    short = f"{public_origin()}/{link.slug}"
     return {
         "slug": link.slug, "short_url": short, "destination_url": link.destination_url,
         "tracked_url": link.target_url, "campaign": campaign_slug, "creator": handle,
         "channel": link.channel, "disabled": link.disabled,
-        "qr_svg": f"{base_url()}/api/v1/links/{link.slug}/qr.svg",
-        "qr_png": f"{base_url()}/api/v1/links/{link.slug}/qr.png",
+        "qr_svg": f"{public_origin()}/api/v1/links/{link.slug}/qr.svg",
+        "qr_png": f"{public_origin()}/api/v1/links/{link.slug}/qr.png",
         "created_at": iso(link.created_at),
-    }  # fmt: skip
+    }
 
 
 def code_json(code, campaign_slug, handle):
@@ -110,7 +106,7 @@ def code_json(code, campaign_slug, handle):
     return {
         "code": code.code, "campaign": campaign_slug, "creator": handle, "discount": discount,
         "stripe_promotion_code": code.stripe_promotion_code, "created_at": iso(code.created_at),
-    }  # fmt: skip
+    }
 
 
 def enrolment_json(session, enrolment, link=None, code=None):
@@ -140,13 +136,13 @@ def list_creators():
     if platform := request.args.get("platform"):
         query = query.where(Creator.platform == platform.lower())
     if tier := request.args.get("tier"):
-        band = domain.tier_range(tier, current_app.config["TIER_BANDS"])
+        band = tiers.tier_range(tier, current_app.config["TIER_BANDS"])
         if band is None:
             raise Invalid(f"unknown tier '{tier}'", "tier")
         query = query.where(Creator.followers >= band[0])
         query = query if band[1] is None else query.where(Creator.followers < band[1])
     if campaign := request.args.get("campaign"):
-        camp = domain.get_campaign(session, campaign)
+        camp = campaigns.get_campaign(session, campaign)
         query = query.join(Enrolment).where(Enrolment.campaign_id == camp.id)
     rows = session.exec(query.limit(limit).offset(offset)).all()
     return {"creators": [creator_json(c) for c in rows]}
@@ -154,21 +150,21 @@ def list_creators():
 
 @bp.post("/creators")
 def create_creator():
-    creator = domain.create_creator(get_session(), data=parse(schemas.CreatorIn))
+    creator = creators.create_creator(get_session(), data=parse(schemas.CreatorIn))
     return creator_json(creator), 201
 
 
 @bp.get("/creators/<handle>")
 def read_creator(handle):
-    return creator_json(domain.get_creator(get_session(), handle))
+    return creator_json(creators.get_creator(get_session(), handle))
 
 
 @bp.patch("/creators/<handle>")
 def update_creator(handle):
     session = get_session()
-    creator = domain.get_creator(session, handle)
+    creator = creators.get_creator(session, handle)
     changes = parse(schemas.CreatorPatch)
-    return creator_json(domain.update_creator(session, creator, changes=changes))
+    return creator_json(creators.update_creator(session, creator, changes=changes))
 
 
 # --- campaigns and enrolment -----------------------------------------------------------
@@ -179,7 +175,7 @@ def list_campaigns():
     session, (limit, offset) = get_session(), page()
     query = select(Campaign).order_by(Campaign.id)
     if handle := request.args.get("creator"):
-        creator = domain.get_creator(session, handle)
+        creator = creators.get_creator(session, handle)
         query = query.join(Enrolment).where(Enrolment.creator_id == creator.id)
     rows = session.exec(query.limit(limit).offset(offset)).all()
     return {"campaigns": [campaign_json(c) for c in rows]}
@@ -187,38 +183,39 @@ def list_campaigns():
 
 @bp.post("/campaigns")
 def create_campaign():
-    campaign = domain.create_campaign(get_session(), data=parse(schemas.CampaignIn))
+    campaign = campaigns.create_campaign(get_session(), data=parse(schemas.CampaignIn))
     return campaign_json(campaign), 201
 
 
 @bp.get("/campaigns/<slug>")
 def read_campaign(slug):
-    return campaign_json(domain.get_campaign(get_session(), slug))
+    return campaign_json(campaigns.get_campaign(get_session(), slug))
 
 
 @bp.patch("/campaigns/<slug>")
 def update_campaign(slug):
     session = get_session()
-    campaign = domain.get_campaign(session, slug)
+    campaign = campaigns.get_campaign(session, slug)
     changes = parse(schemas.CampaignPatch)
-    return campaign_json(domain.update_campaign(session, campaign, changes=changes))
+    return campaign_json(campaigns.update_campaign(session, campaign, changes=changes))
 
 
 @bp.get("/campaigns/<slug>/creators")
 def list_enrolments(slug):
     session = get_session()
-    campaign = domain.get_campaign(session, slug)
+    campaign = campaigns.get_campaign(session, slug)
     rows = session.exec(select(Enrolment).where(Enrolment.campaign_id == campaign.id)).all()
-    first = listings.first_links_and_codes(session, campaign.id)
+    first = enrolments.first_links_and_codes(session, campaign.id)
     return {"enrolments": [enrolment_json(session, e, first.get((Link, e.id)),
-                                          first.get((Code, e.id))) for e in rows]}  # fmt: skip
+                                          first.get((Code, e.id))) for e in rows]}
 
 
 @bp.post("/campaigns/<slug>/creators")
 def enrol(slug):
     session = get_session()
-    campaign = domain.get_campaign(session, slug)
-    enrolment, link, code = domain.enrol(session, campaign=campaign, data=parse(schemas.EnrolIn))
+    campaign = campaigns.get_campaign(session, slug)
+    data = parse(schemas.EnrolIn)
+    enrolment, link, code = enrolments.enrol(session, campaign=campaign, data=data)
     return enrolment_json(session, enrolment, link, code), 201
 
 
@@ -229,9 +226,9 @@ def _filtered(model):
     session, (limit, offset) = get_session(), page()
     query = select(model, Campaign.slug, Creator.handle).join(Campaign).join(Creator)
     if slug := request.args.get("campaign"):
-        query = query.where(Campaign.id == domain.get_campaign(session, slug).id)
+        query = query.where(Campaign.id == campaigns.get_campaign(session, slug).id)
     if handle := request.args.get("creator"):
-        query = query.where(Creator.id == domain.get_creator(session, handle).id)
+        query = query.where(Creator.id == creators.get_creator(session, handle).id)
     return session.exec(query.order_by(model.id).limit(limit).offset(offset)).all()
 
 
@@ -252,7 +249,7 @@ def list_links():
 @bp.post("/links")
 def create_link():
     session = get_session()
-    link = links.create_link(session, data=parse(schemas.LinkIn))
+    link = enrolments.issue_link(session, data=parse(schemas.LinkIn))
     return link_json(*_one(Link, Link.id, link.id)), 201
 
 
@@ -273,7 +270,7 @@ def link_qr(slug, kind):
     if kind not in ("svg", "png"):
         raise NotFound("QR codes come as qr.svg or qr.png", "format")
     link = _one(Link, Link.slug, slug.lower())[0]
-    image = links.qr_code(f"{base_url()}/{link.slug}", kind=kind, scale=8)
+    image = links.qr_code(f"{public_origin()}/{link.slug}", kind=kind, scale=8)
     return Response(image, mimetype="image/svg+xml" if kind == "svg" else "image/png")
 
 
@@ -284,7 +281,7 @@ def list_codes():
 
 @bp.post("/codes")
 def create_code():
-    code = codes.create_code(get_session(), data=parse(schemas.CodeIn))
+    code = enrolments.issue_code(get_session(), data=parse(schemas.CodeIn))
     return code_json(*_one(Code, Code.id, code.id)), 201
 
 
@@ -307,12 +304,5 @@ def update_code(code):
 def report(kind):
     query = report_views.parse_query(kind, request.args)
     if query.format == "json":
-        return reports.run(get_session(), query)
-    return csv_download(query)
-
-
-def csv_download(query):
-    """A report as a streamed CSV attachment (the API's and the dashboard's download)."""
-    name, chunks = reports.export_csv(get_session(), query)  # filters checked before streaming
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(stream_with_context(chunks), mimetype="text/csv", headers=disposition)
+        return reports.run(get_session(), query, bands=current_app.config["TIER_BANDS"])
+    return reports.csv_download(get_session(), query, bands=current_app.config["TIER_BANDS"])

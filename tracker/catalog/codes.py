@@ -5,25 +5,10 @@ import re
 from sqlmodel import select
 
 from tracker import money
-from tracker.catalog.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
 from tracker.clock import utcnow
+from tracker.db import commit_or_conflict
 from tracker.errors import Conflict, Invalid
 from tracker.models import Campaign, Code
-
-
-def create_code(session, *, data):
-    """Issue another discount code for an enrolled creator."""
-    campaign = get_campaign(session, data.campaign)
-    creator = get_creator(session, data.creator)
-    enrolment = get_enrolment(session, campaign, creator)
-    if data.code and code_taken(session, data.code):
-        raise Conflict(f"code '{data.code}' is taken", "code")
-    _check_promotion_code(session, data.stripe_promotion_code)
-    check_discount(data.discount, campaign.currency)
-    code = new_code(session, enrolment, creator, code=data.code, discount=data.discount)
-    code.stripe_promotion_code = data.stripe_promotion_code
-    commit_or_conflict(session, "code or promotion code already taken", "code")
-    return code
 
 
 def update_code(session, code, *, changes):
@@ -31,7 +16,7 @@ def update_code(session, code, *, changes):
     fields = changes.model_dump(exclude_unset=True)
     if "stripe_promotion_code" in fields:
         if fields["stripe_promotion_code"] != code.stripe_promotion_code:
-            _check_promotion_code(session, fields["stripe_promotion_code"])
+            check_promotion_code(session, fields["stripe_promotion_code"])
         code.stripe_promotion_code = fields["stripe_promotion_code"]
     if "discount" in fields:
         check_discount(changes.discount, session.get(Campaign, code.campaign_id).currency)
@@ -41,8 +26,8 @@ def update_code(session, code, *, changes):
     return code
 
 
-def minor(amount, currency, field):
-    """An amount in minor units of `currency`, or Invalid naming `field`."""
+def checked_minor(amount, currency, field):
+    """`amount` in exact minor units of `currency`, or Invalid naming `field`."""
     try:
         return money.to_minor(amount, currency)
     except money.MoneyError as err:
@@ -53,10 +38,11 @@ def check_discount(discount, currency):
     """Refuse a fixed discount the campaign's currency cannot express."""
     # A fixed discount is an amount of the campaign's currency: no sub-cent values.
     if discount is not None and discount.type == "fixed":
-        minor(discount.value, currency, "discount.value")
+        checked_minor(discount.value, currency, "discount.value")
 
 
-def _check_promotion_code(session, promo):
+def check_promotion_code(session, promo):
+    """Refuse a Stripe promotion code already mapped to another code."""
     if promo and session.exec(select(Code.id).where(Code.stripe_promotion_code == promo)).first():
         raise Conflict(f"promotion code '{promo}' is mapped already", "stripe_promotion_code")
 

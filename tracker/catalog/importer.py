@@ -7,7 +7,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from tracker.catalog.campaigns import creator_fields
+from tracker.catalog.creators import creator_fields
 from tracker.catalog.schemas import CreatorIn
 from tracker.clock import utcnow
 from tracker.errors import Conflict
@@ -52,7 +52,7 @@ def _parse_rows(text):
         if None in row:  # csv puts values past the last column under None: never drop them
             count = len(header) + len(row[None])
             errors.append((line, f"{count} values for {len(header)} columns (quote values "
-                                 "that contain a comma)"))  # fmt: skip
+                                 "that contain a comma)"))
             continue
         data = {k: v.strip() for k, v in row.items() if k and v is not None and v.strip()}
         # isascii: "²" is a digit to isdigit, not to int(); a long one stays text and is refused
@@ -101,7 +101,7 @@ def import_creators(session, *, items, progress=None):
         # A handle was taken between the check and the insert (another import, the API).
         session.rollback()
         raise Conflict("a handle in the file was created meanwhile; nothing was imported, "
-                       "run the import again to see which", "handle") from None  # fmt: skip
+                       "run the import again to see which", "handle") from None
     if progress:
         progress(len(items) % 100)
     return len(items)

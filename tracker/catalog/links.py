@@ -7,28 +7,15 @@ from urllib.parse import unquote_plus, urlencode, urlsplit, urlunsplit
 import segno
 from sqlmodel import select
 
-from tracker.catalog.lookups import commit_or_conflict, get_campaign, get_creator, get_enrolment
-from tracker.catalog.schemas import RESERVED
 from tracker.clock import utcnow
-from tracker.errors import Conflict
 from tracker.models import Campaign, Creator, Link
 
+# First path segments that belong to the service, never to a short link.
+RESERVED = frozenset(
+    "api webhooks dashboard login logout static healthz metrics admin assets favicon.ico "
+    "robots.txt docs help settings".split()
+)
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read aloud or typed from a story
-
-
-def create_link(session, *, data):
-    """Issue another link for an enrolled creator."""
-    campaign = get_campaign(session, data.campaign)
-    creator = get_creator(session, data.creator)
-    enrolment = get_enrolment(session, campaign, creator)
-    if data.slug and session.exec(select(Link.id).where(Link.slug == data.slug)).first():
-        raise Conflict(f"a link with slug '{data.slug}' exists", "slug")
-    link = new_link(
-        session, enrolment, campaign, creator, slug=data.slug, destination=data.destination_url
-    )
-    link.channel = data.channel
-    commit_or_conflict(session, f"a link with slug '{data.slug}' exists", "slug")
-    return link
 
 
 def update_link(session, link, *, changes):
@@ -88,7 +75,7 @@ def tracked_url(destination, campaign, creator):
     kept = [
         p for p in parts.query.split("&")
         if p and unquote_plus(p.partition("=")[0]) not in utm
-    ]  # fmt: skip
+    ]
     return urlunsplit(parts._replace(query="&".join([*kept, urlencode(utm)])))
 
 
@@ -108,3 +95,8 @@ def refresh_targets(session, condition):
         creator = session.get(Creator, link.creator_id)
         link.target_url = tracked_url(link.destination_url, campaign, creator)
         session.add(link)
+
+
+def link_by_slug(session, slug):
+    """The link with this slug (any case), or None."""
+    return session.exec(select(Link).where(Link.slug == str(slug).lower())).first()

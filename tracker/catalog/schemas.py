@@ -9,16 +9,13 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tracker import money
+from tracker.catalog.creators import handle_key
+from tracker.catalog.links import RESERVED
 from tracker.models import PLATFORMS
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 HANDLE_RE = re.compile(r"^[a-z0-9._-]{1,100}$")
-# First path segments that belong to the service, never to a short link.
-RESERVED = frozenset(
-    "api webhooks dashboard login logout static healthz metrics admin assets favicon.ico "
-    "robots.txt docs help settings".split()
-)
 
 
 def absolute_url(value):
@@ -214,7 +211,7 @@ class EnrolIn(CodeFields):
     product_cost: Decimal = Decimal(0)
     commission_rate: Decimal = Decimal(0)
 
-    _creator = field_validator("creator")(lambda v: v.lstrip("@").lower())
+    _creator = field_validator("creator")(handle_key)
 
     @field_validator("fee", "product_cost", mode="before")
     @classmethod
@@ -239,7 +236,7 @@ class LinkIn(Strict):
 
     _slug = field_validator("slug")(lambda v: None if v is None else slug_value(v))
     _url = field_validator("destination_url")(lambda v: None if v is None else absolute_url(v))
-    _creator = field_validator("creator")(lambda v: v.lstrip("@").lower())
+    _creator = field_validator("creator")(handle_key)
 
 
 class LinkPatch(Strict):
@@ -256,7 +253,7 @@ class CodeIn(CodeFields):
     creator: str
     stripe_promotion_code: str | None = Field(default=None, max_length=100)
 
-    _creator = field_validator("creator")(lambda v: v.lstrip("@").lower())
+    _creator = field_validator("creator")(handle_key)
 
 
 class CodePatch(Strict):

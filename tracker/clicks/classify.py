@@ -39,7 +39,7 @@ PREVIEW_MARKERS = (
     "twitterbot", "linkedinbot", "pinterestbot", "applebot", "skypeuripreview", "redditbot",
     "embedly", "iframely", "vkshare", "snap url preview", "bitlybot", "google-pagerenderer",
     "quora link preview", "cardyb", "microsoftpreview", "yahoo! slurp",
-)  # fmt: skip
+)
 PREVIEW_PREFIXES = ("whatsapp",)  # WhatsApp's in-app browser is a normal browser UA
 LIBRARY_PREFIXES = (
     "curl", "wget", "python-requests", "python-urllib", "python-httpx", "aiohttp",
@@ -47,14 +47,14 @@ LIBRARY_PREFIXES = (
     "libwww-perl", "lwp-", "php", "guzzlehttp", "ruby", "faraday", "httpie", "postmanruntime",
     "insomnia", "powershell", "dart:io", "rest-client", "scrapy", "http.rb", "got ",
     "reqwest", "winhttp", "jakarta", "dalvik/", "node",
-)  # fmt: skip
+)
 # Scripts that dress up as a browser without saying which: no browser sends only this.
 BARE_AGENTS = frozenset({"mozilla", "mozilla/4.0", "mozilla/5.0", "mozilla/5.0 (compatible)"})
 CRAWLER_MARKERS = (
     "bot/", "bot;", "bot)", "bot ", "crawl", "spider", "slurp", "headlesschrome", "phantomjs",
     "lighthouse", "pingdom", "uptime", "preview", "scanner", "validator", "feedfetcher",
     "archiver", "googleother", "google-read-aloud", "mediapartners-google",
-)  # fmt: skip
+)
 
 
 def bot_reason(ua, known_spider):

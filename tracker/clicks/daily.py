@@ -58,16 +58,27 @@ def as_date(value):
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def click_sums():
+    """Human clicks, distinct human visitors and bot clicks over raw click rows, labelled.
+
+    Grouped by link and UTC day these are a day's sums (unique clicks are distinct visitors
+    per link per day): the rollup stores them and the raw-row report path counts them.
+    """
+    c = Click.__table__.c
+    return (
+        func.sum(case((c.is_bot, 0), else_=1)).label("clicks"),
+        func.count(distinct(case((c.is_bot, None), else_=c.visitor))).label("unique_clicks"),
+        func.sum(case((c.is_bot, 1), else_=0)).label("bot_clicks"),
+    )
+
+
 def _recount_statement(*where):
     c = Click.__table__.c
-    human_visitor = case((c.is_bot, None), else_=c.visitor)
     sums = select(
-        c.link_id, c.day, c.campaign_id, c.creator_id,
-        func.sum(case((c.is_bot, 0), else_=1)), func.count(distinct(human_visitor)),
-        func.sum(case((c.is_bot, 1), else_=0)), func.count(), func.sum(c.id),
-    ).where(*where).group_by(c.campaign_id, c.day, c.link_id, c.creator_id)  # fmt: skip
+        c.link_id, c.day, c.campaign_id, c.creator_id, *click_sums(), func.count(), func.sum(c.id),
+    ).where(*where).group_by(c.campaign_id, c.day, c.link_id, c.creator_id)
     columns = ["link_id", "day", "campaign_id", "creator_id", "clicks", "unique_clicks",
-               "bot_clicks", "rows", "id_sum"]  # fmt: skip
+               "bot_clicks", "rows", "id_sum"]
     return insert(ClickDay).from_select(columns, sums)
 
 

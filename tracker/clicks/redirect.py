@@ -148,7 +148,7 @@ class Redirector:
             ("Location", with_click_id(link[3], self.param, click_id)),
             ("Cache-Control", "no-store"),
             ("Content-Length", "0"),
-        ])  # fmt: skip
+        ])
         return [b""]
 
 

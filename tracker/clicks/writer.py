@@ -113,7 +113,7 @@ class ClickWriter:
             # Explicit dialect switch: the raw sqlite3 driver gets the text forms SQLAlchemy
             # itself stores (UTC without offset, ISO date, 0/1); psycopg takes the objects.
             row = dict(row, created_at=row["created_at"].strftime(SQLITE_DATETIME),
-                       day=row["day"].isoformat(), is_bot=int(row["is_bot"]))  # fmt: skip
+                       day=row["day"].isoformat(), is_bot=int(row["is_bot"]))
         return tuple(row[k] for k in self.keys) if self.keys else row
 
     def _write(self, batch):

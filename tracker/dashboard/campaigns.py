@@ -9,11 +9,10 @@ from flask import (
     render_template,
     request,
     url_for,
-)  # fmt: skip
+)
 
-from tracker.api.resources import base_url
-from tracker.catalog import campaigns as domain
-from tracker.catalog import codes, links, listings, schemas
+from tracker.catalog import campaigns, enrolments, links, schemas
+from tracker.config import public_origin
 from tracker.dashboard import creators as creator_pages
 from tracker.dashboard import filters, forms, login, pages
 from tracker.dashboard.forms import FormErrors
@@ -26,7 +25,7 @@ login.register(bp)
 creator_pages.register(bp)
 filters.register(bp)
 CAMPAIGN_FIELDS = ("name", "slug", "destination_url", "currency", "attribution_window_days",
-                   "starts_on", "ends_on", "utm_medium", "utm_campaign")  # fmt: skip
+                   "starts_on", "ends_on", "utm_medium", "utm_campaign")
 
 
 @bp.record_once
@@ -75,30 +74,30 @@ def new_campaign():
     if request.method == "POST":
         try:
             data = forms.fields(CAMPAIGN_FIELDS, ints=("attribution_window_days",))
-            campaign = forms.run(domain.create_campaign, get_session(),
-                                 data=forms.validate(schemas.CampaignIn, data))  # fmt: skip
+            campaign = forms.run(campaigns.create_campaign, get_session(),
+                                 data=forms.validate(schemas.CampaignIn, data))
         except FormErrors as err:
             errors = err.errors
         else:
             flash(f"Campaign '{campaign.name}' created. Next: enrol creators to issue their "
-                  "links and codes.")  # fmt: skip
+                  "links and codes.")
             return redirect(url_for("dashboard.campaign", slug=campaign.slug))
     return render_template("dashboard/campaign_form.html", campaign=None, errors=errors,
-                           values=request.form), 422 if errors else 200  # fmt: skip
+                           values=request.form), 422 if errors else 200
 
 
 @bp.route("/dashboard/campaigns/<slug>/edit", methods=["GET", "POST"])
 def edit_campaign(slug):
     session_ = get_session()
-    campaign, errors = domain.get_campaign(session_, slug), {}
+    campaign, errors = campaigns.get_campaign(session_, slug), {}
     if request.method == "POST":
         required = ("name", "slug", "destination_url", "currency", "attribution_window_days",
-                    "utm_medium", "utm_campaign")  # fmt: skip
+                    "utm_medium", "utm_campaign")
         try:
             data = forms.fields(CAMPAIGN_FIELDS, ints=("attribution_window_days",),
-                                clear=("starts_on", "ends_on"), required=required)  # fmt: skip
+                                clear=("starts_on", "ends_on"), required=required)
             changes = forms.validate(schemas.CampaignPatch, data)
-            forms.run(domain.update_campaign, session_, campaign, changes=changes)
+            forms.run(campaigns.update_campaign, session_, campaign, changes=changes)
         except FormErrors as err:
             errors = err.errors
         else:
@@ -106,7 +105,7 @@ def edit_campaign(slug):
             return redirect(url_for("dashboard.campaign", slug=campaign.slug))
     values = request.form if errors else campaign.model_dump()
     return render_template("dashboard/campaign_form.html", campaign=campaign, errors=errors,
-                           values=values), 422 if errors else 200  # fmt: skip
+                           values=values), 422 if errors else 200
 
 
 # --- enrolment, links and codes --------------------------------------------------------
@@ -127,31 +126,31 @@ def _discount(data):
 def _form_errors(err):
     # Nested API fields (discount.value) are shown beside the form's flat inputs.
     renames = {"discount.value": "discount_value", "discount.type": "discount_type",
-               "discount": "discount_value"}  # fmt: skip
+               "discount": "discount_value"}
     return {renames.get(k, k): v for k, v in err.errors.items()}
 
 
 @bp.route("/dashboard/campaigns/<slug>/enrol", methods=["GET", "POST"])
 def enrol(slug):
     session_ = get_session()
-    campaign, errors = domain.get_campaign(session_, slug), {}
+    campaign, errors = campaigns.get_campaign(session_, slug), {}
     if request.method == "POST":
         names = ("creator", "fee", "product_cost", "commission_rate", "code", "discount_type",
-                 "discount_value")  # fmt: skip
+                 "discount_value")
         try:
             data = _discount(forms.fields(names, required=("creator",)))
             forms.percent_to_fraction(data, "commission_rate")
             data = forms.validate(schemas.EnrolIn, data)
-            _, _, code = forms.run(domain.enrol, session_, campaign=campaign, data=data)
+            _, _, code = forms.run(enrolments.enrol, session_, campaign=campaign, data=data)
         except FormErrors as err:
             errors = _form_errors(err)
         else:
             flash(f"Enrolled @{data.creator}: copy the link and code below into your message.")
             return redirect(url_for("dashboard.enrolment", slug=campaign.slug, handle=data.creator))
     values = request.form if errors else {"creator": request.args.get("creator", "")}
-    handles = listings.not_enrolled(session_, campaign)
+    handles = enrolments.not_enrolled(session_, campaign)
     return render_template("dashboard/enrol.html", campaign=campaign, errors=errors,
-                           values=values, handles=handles), 422 if errors else 200  # fmt: skip
+                           values=values, handles=handles), 422 if errors else 200
 
 
 def _issue(kind, slug, handle, names, schema, action):
@@ -173,19 +172,19 @@ def _issue(kind, slug, handle, names, schema, action):
 @bp.post("/dashboard/campaigns/<slug>/creators/<handle>/links")
 def add_link(slug, handle):
     names = ("channel", "destination_url", "slug")
-    return _issue("link", slug, handle, names, schemas.LinkIn, links.create_link)
+    return _issue("link", slug, handle, names, schemas.LinkIn, enrolments.issue_link)
 
 
 @bp.post("/dashboard/campaigns/<slug>/creators/<handle>/codes")
 def add_code(slug, handle):
     names = ("code", "discount_type", "discount_value", "stripe_promotion_code")
-    return _issue("code", slug, handle, names, schemas.CodeIn, codes.create_code)
+    return _issue("code", slug, handle, names, schemas.CodeIn, enrolments.issue_code)
 
 
 @bp.post("/dashboard/links/<slug>/<any(enable, disable):action>")
 def switch_link(slug, action):
     session_ = get_session()
-    link = listings.link_by_slug(session_, slug)
+    link = links.link_by_slug(session_, slug)
     if link is None:
         raise NotFound(f"no link '{slug}'", "link")
     changes = schemas.LinkPatch(disabled=action == "disable")
@@ -200,10 +199,10 @@ def switch_link(slug, action):
 
 @bp.get("/dashboard/links/<slug>/qr.svg")
 def link_qr(slug):
-    link = listings.link_by_slug(get_session(), slug)
+    link = links.link_by_slug(get_session(), slug)
     if link is None:
         raise NotFound(f"no link '{slug}'", "link")
-    svg = links.qr_code(f"{base_url()}/{link.slug}", kind="svg", scale=4)
+    svg = links.qr_code(f"{public_origin()}/{link.slug}", kind="svg", scale=4)
     headers = {"Cache-Control": "private, max-age=3600"}
     if request.args.get("download"):
         headers["Content-Disposition"] = f'attachment; filename="{link.slug}-qr.svg"'

@@ -51,9 +51,9 @@ def _panel(series, top, label, css):
         y = top + PANEL_H * (1 - frac)
         tick = peak * frac
         parts.append(f'<line x1="{LEFT}" x2="{DAILY_W}" y1="{_num(y)}" y2="{_num(y)}" '
-                     f'class="grid"/>')  # fmt: skip
+                     f'class="grid"/>')
         parts.append(f'<text x="{LEFT - 4}" y="{_num(y + 4)}" class="tick" '
-                     f'text-anchor="end">{_num(tick)}</text>')  # fmt: skip
+                     f'text-anchor="end">{_num(tick)}</text>')
     for i, (day, value) in enumerate(series):
         if not value:
             continue
@@ -73,7 +73,7 @@ def daily_chart(days, *, title="Clicks and orders per day"):
         return Markup('<p class="empty">No days in this range.</p>')
     height = GAP + PANEL_H + GAP + PANEL_H + 22
     parts = [f'<svg viewBox="0 0 {DAILY_W} {height}" class="chart" role="img" '
-             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']  # fmt: skip
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
     parts += _panel([(d, c) for d, c, _ in days], GAP, "Clicks", "bar-clicks")
     parts += _panel([(d, o) for d, _, o in days], GAP * 2 + PANEL_H, "Orders", "bar-orders")
     width = (DAILY_W - LEFT - 4) / len(days)
@@ -83,7 +83,7 @@ def daily_chart(days, *, title="Clicks and orders per day"):
         anchor = "end" if x > DAILY_W - 24 else "middle"  # the last label must not be cut off
         parts.append(f'<text x="{_num(min(x + 8, DAILY_W) if anchor == "end" else x)}" '
                      f'y="{height - 6}" class="tick" text-anchor="{anchor}">'
-                     f'{days[i][0].strftime("%b %-d")}</text>')  # fmt: skip
+                     f'{days[i][0].strftime("%b %-d")}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -94,7 +94,7 @@ def bar_chart(items, *, title, fmt):
     note = ""
     if len(items) > MAX_BARS:
         note = (f'<p class="chart-note">The first {MAX_BARS} of {len(items)}; '
-                'all are in the table.</p>')  # fmt: skip
+                'all are in the table.</p>')
         items = items[:MAX_BARS]
     if not items:
         return Markup('<p class="empty">Nothing to chart yet.</p>')
@@ -106,13 +106,13 @@ def bar_chart(items, *, title, fmt):
     zero = LABEL_W + float((0 - low) / (high - low)) * span
     height = ROW_H * len(items) + 8
     parts = [f'<svg viewBox="0 0 {BAR_W} {height}" class="chart" role="img" '
-             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']  # fmt: skip
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(items):
         y = 4 + i * ROW_H
         text = str(label)
         short = text if len(text) <= 17 else text[:16] + "…"
         parts.append(f'<text x="{LABEL_W - 6}" y="{y + 15}" class="label" text-anchor="end">'
-                     f'<title>{escape(text)}</title>{escape(short)}</text>')  # fmt: skip
+                     f'<title>{escape(text)}</title>{escape(short)}</text>')
         if value is None:
             parts.append(f'<text x="{_num(zero + 4)}" y="{y + 15}" class="tick">no data</text>')
             continue
@@ -121,9 +121,9 @@ def bar_chart(items, *, title, fmt):
         css = "bar-neg" if Decimal(value) < 0 else "bar-pos"
         shown = escape(fmt(value))
         parts.append(f'<rect x="{_num(x)}" y="{y + 3}" width="{_num(w)}" height="{ROW_H - 6}" '
-                     f'class="{css}"><title>{escape(text)}: {shown}</title></rect>')  # fmt: skip
+                     f'class="{css}"><title>{escape(text)}: {shown}</title></rect>')
         parts.append(f'<text x="{_num(max(zero, end) + 4)}" y="{y + 15}" class="value">'
-                     f"{shown}</text>")  # fmt: skip
+                     f"{shown}</text>")
     parts.append(f'<line x1="{_num(zero)}" x2="{_num(zero)}" y1="0" y2="{height}" class="axis"/>')
     parts.append("</svg>")
     return Markup("".join(parts) + note)

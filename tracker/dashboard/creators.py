@@ -2,8 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from tracker.catalog import campaigns as domain
-from tracker.catalog import importer, schemas
+from tracker.catalog import creators, importer, schemas
 from tracker.dashboard import forms
 from tracker.dashboard.forms import FormErrors
 from tracker.db import get_session
@@ -14,7 +13,7 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 def _creator_data(required=()):
     data = forms.fields(importer.COLUMNS, ints=("followers",),
-                        clear=("email", "engagement_rate", "niche"), required=required)  # fmt: skip
+                        clear=("email", "engagement_rate", "niche"), required=required)
     forms.percent_to_fraction(data, "engagement_rate")
     return data
 
@@ -24,7 +23,7 @@ def new_creator():
     if request.method == "POST":
         try:
             data = forms.validate(schemas.CreatorIn, _creator_data())
-            creator = forms.run(domain.create_creator, get_session(), data=data)
+            creator = forms.run(creators.create_creator, get_session(), data=data)
         except FormErrors as err:
             errors = err.errors
         else:
@@ -32,17 +31,17 @@ def new_creator():
             return redirect(url_for("dashboard.creator", handle=creator.handle))
     return render_template("dashboard/creator_form.html", creator=None, errors=errors,
                            values=request.form or {"platform": "instagram"},
-                           platforms=PLATFORMS), 422 if errors else 200  # fmt: skip
+                           platforms=PLATFORMS), 422 if errors else 200
 
 
 def edit_creator(handle):
     session_ = get_session()
-    creator, errors = domain.get_creator(session_, handle), {}
+    creator, errors = creators.get_creator(session_, handle), {}
     if request.method == "POST":
         try:
             data = _creator_data(required=("handle", "name", "platform", "followers"))
             changes = forms.validate(schemas.CreatorPatch, data)
-            forms.run(domain.update_creator, session_, creator, changes=changes)
+            forms.run(creators.update_creator, session_, creator, changes=changes)
         except FormErrors as err:
             errors = err.errors
         else:
@@ -50,7 +49,7 @@ def edit_creator(handle):
             return redirect(url_for("dashboard.creator", handle=creator.handle))
     values = request.form if errors else creator_values(creator)
     return render_template("dashboard/creator_form.html", creator=creator, errors=errors,
-                           values=values, platforms=PLATFORMS), 422 if errors else 200  # fmt: skip
+                           values=values, platforms=PLATFORMS), 422 if errors else 200
 
 
 def creator_values(creator):
@@ -74,7 +73,7 @@ def import_creators():
         flash(f"Imported {count} creators. Next: enrol them in a campaign.")
         return redirect(url_for("dashboard.creators"))
     return render_template("dashboard/import.html", errors=sorted(errors), text=text or "",
-                           columns=importer.COLUMNS), 422  # fmt: skip
+                           columns=importer.COLUMNS), 422
 
 
 def _csv_text():

@@ -33,5 +33,5 @@ def num_filter(value):
 def register(bp):
     """Make the filters available to every template of the app the blueprint joins."""
     for name, func in (("money", money_filter), ("pct", pct_filter), ("times", times_filter),
-                       ("minor", minor_filter), ("num", num_filter)):  # fmt: skip
+                       ("minor", minor_filter), ("num", num_filter)):
         bp.add_app_template_filter(func, name)

@@ -24,7 +24,7 @@ class SessionInterface(SecureCookieSessionInterface):
 def configure(app):
     """Cookie policy: HttpOnly, SameSite=Lax, Secure over https, a week long."""
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      PERMANENT_SESSION_LIFETIME=timedelta(days=7))  # fmt: skip
+                      PERMANENT_SESSION_LIFETIME=timedelta(days=7))
     if app.config.get("BASE_URL", "").startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = SessionInterface()

@@ -9,12 +9,15 @@ from decimal import Decimal
 from flask import current_app, flash, render_template, request
 from sqlmodel import select
 
-from tracker.api.resources import base_url, csv_download
-from tracker.catalog import campaigns as domain
-from tracker.catalog import listings
+from tracker.catalog.campaigns import get_campaign
+from tracker.catalog.creators import creators_page, get_creator
+from tracker.catalog.enrolments import enrolled_count, enrolments_of, get_enrolment, links_and_codes
+from tracker.catalog.tiers import tier_of
+from tracker.config import public_origin
 from tracker.dashboard import charts
 from tracker.db import get_session
 from tracker.models import Campaign
+from tracker.orders import browse
 from tracker.reports import build as reports
 from tracker.reports import present as report_views
 
@@ -23,7 +26,7 @@ MAX_CHART_DAYS = 400
 
 def report(kind, **filters):
     """One report as the API gives it: {"rows", "totals", "currency", "from", "to"}."""
-    return reports.build(get_session(), kind, **filters)
+    return reports.build(get_session(), kind, bands=current_app.config["TIER_BANDS"], **filters)
 
 
 def date_range():
@@ -46,7 +49,7 @@ def date_range():
 def presets(campaign, today):
     """Quick ranges for the date picker: (label, from, to)."""
     ranges = [("Last 7 days", today - timedelta(days=6), today),
-              ("Last 30 days", today - timedelta(days=29), today)]  # fmt: skip
+              ("Last 30 days", today - timedelta(days=29), today)]
     if campaign.starts_on:
         ranges.append(("Campaign dates", campaign.starts_on, campaign.ends_on or today))
     return ranges + [("All time", None, None)]
@@ -56,7 +59,7 @@ def index():
     session = get_session()
     rows = session.exec(select(Campaign).order_by(Campaign.created_at.desc())).all()
     numbers = {r["campaign"]: r for r in report("campaigns")["rows"]} if rows else {}
-    counts = {c.id: listings.enrolled_count(session, c.id) for c in rows}
+    counts = {c.id: enrolled_count(session, c.id) for c in rows}
     return render_template("dashboard/index.html", campaigns=rows, numbers=numbers, counts=counts)
 
 
@@ -83,7 +86,7 @@ def _bars(pairs, title, places=1):
 
 
 def campaign(slug):
-    found = domain.get_campaign(get_session(), slug)
+    found = get_campaign(get_session(), slug)
     start, end = date_range()
     filters = {"campaign": found.slug, "start": start, "end": end}
     creators, tiers, daily = (report(k, **filters) for k in ("creators", "tiers", "daily"))
@@ -95,59 +98,60 @@ def campaign(slug):
         "roi_tier": _bars([(r["tier"], r.get("roi")) for r in tiers["rows"]], "ROI by tier"),
         "conv_tier": _bars([(r["tier"], r.get("conversion_rate")) for r in tiers["rows"]],
                            "Conversion by tier", places=2),
-    }  # fmt: skip
+    }
     today = datetime.now(UTC).date()  # the report's days are UTC days
     return render_template(
         "dashboard/campaign.html", campaign=found, creators=creators, tiers=tiers,
         daily=daily, charts=chart, start=start, end=end, presets=presets(found, today),
-        enrolled=listings.enrolled_count(get_session(), found.id),
-    )  # fmt: skip
+        enrolled=enrolled_count(get_session(), found.id),
+    )
 
 
 def creators():
     search, page = request.args.get("q", "").strip(), _page()
-    rows, total = listings.creators_page(get_session(), search=search, page=page)
+    rows, total = creators_page(get_session(), search=search, page=page)
     bands = current_app.config["TIER_BANDS"]
-    tiers = {c.id: domain.tier_of(c.followers, bands) for c in rows}
+    tiers = {c.id: tier_of(c.followers, bands) for c in rows}
     return render_template("dashboard/creators.html", creators=rows, total=total, page=page,
-                           size=listings.PAGE, search=search, tiers=tiers)  # fmt: skip
+                           size=browse.PAGE, search=search, tiers=tiers)
 
 
 def creator(handle):
     session = get_session()
-    found = domain.get_creator(session, handle)
-    enrolments = listings.enrolments_of(session, found)
+    found = get_creator(session, handle)
+    enrolments = enrolments_of(session, found)
     numbers = {}
     for _, camp, _, _ in enrolments:  # one row per campaign: currencies are never added up
         rows = report("creators", campaign=camp.slug, creator=found.handle)["rows"]
         numbers[camp.slug] = rows[0] if rows else None
     return render_template(
         "dashboard/creator.html", creator=found, numbers=numbers,
-        tier=domain.tier_of(found.followers, current_app.config["TIER_BANDS"]),
-        enrolments=enrolments, orders=listings.orders_of(session, found),
-        base=base_url(),
-    )  # fmt: skip
+        tier=tier_of(found.followers, current_app.config["TIER_BANDS"]),
+        enrolments=enrolments, orders=browse.orders_of(session, found),
+        base=public_origin(),
+    )
 
 
 def enrolment(slug, handle):
     session = get_session()
-    found, person = domain.get_campaign(session, slug), domain.get_creator(session, handle)
-    row = domain.get_enrolment(session, found, person)
-    links, codes = listings.links_and_codes(session, row)
+    found, person = get_campaign(session, slug), get_creator(session, handle)
+    row = get_enrolment(session, found, person)
+    links, codes = links_and_codes(session, row)
     return render_template("dashboard/enrolment.html", campaign=found, creator=person,
-                           enrolment=row, links=links, codes=codes, base=base_url())  # fmt: skip
+                           enrolment=row, links=links, codes=codes, base=public_origin())
 
 
 def unattributed():
     page = _page()
-    rows, total = listings.unattributed(get_session(), page=page)
+    rows, total = browse.unattributed(get_session(), page=page)
     return render_template("dashboard/unattributed.html", orders=rows, total=total, page=page,
-                           size=listings.PAGE)  # fmt: skip
+                           size=browse.PAGE)
 
 
 def report_csv(kind):
     """A report table as CSV: the API's own export, behind the dashboard login."""
-    return csv_download(report_views.parse_query(kind, request.args))
+    query = report_views.parse_query(kind, request.args)
+    return reports.csv_download(get_session(), query, bands=current_app.config["TIER_BANDS"])
 
 
 def _page():

@@ -23,7 +23,7 @@ def run():
 def _migrate(connection):
     # batch mode lets later migrations alter columns on SQLite (it rebuilds the table)
     context.configure(connection=connection, target_metadata=SQLModel.metadata,
-                      render_as_batch=True, compare_type=True)  # fmt: skip
+                      render_as_batch=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -8,13 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import select
 
+from tracker.catalog.creators import handle_key
 from tracker.models import Campaign, Click, Code, Creator, Enrolment, Link
 from tracker.orders import attribution as attr
-from tracker.stores.fields import CLICK_PARAM
 
 
-def clues_of(event, *, click_param=CLICK_PARAM):
-    """What the order carried: codes, click id and UTM values (from its landing URL too)."""
+def clues_of(event):
+    """What the order carried: codes, click id (the parser read it) and UTM values."""
     query = {}
     if event.landing_url:
         query = parse_qs(urlsplit(event.landing_url).query)
@@ -22,7 +22,7 @@ def clues_of(event, *, click_param=CLICK_PARAM):
     utm = event.utm or {}
     return attr.Clues(
         codes=tuple(event.codes) + tuple(event.promotion_ids),
-        click_id=event.click_id or first(click_param),
+        click_id=event.click_id,
         utm_campaign=utm.get("utm_campaign") or first("utm_campaign"),
         utm_content=utm.get("utm_content") or first("utm_content"),
     )
@@ -34,16 +34,16 @@ def _targets(*columns):
                Campaign.slug, Campaign.currency, Enrolment.commission_bp, *columns)
         .join(Creator, Creator.id == Enrolment.creator_id)
         .join(Campaign, Campaign.id == Enrolment.campaign_id)
-    )  # fmt: skip
+    )
 
 
 def _target(row):
     return attr.Target(*row[:7])
 
 
-def attribution_for(session, event, *, click_param=CLICK_PARAM):
+def attribution_for(session, event):
     """Gather the candidates for an order with indexed queries and apply the rules."""
-    clues = clues_of(event, click_param=click_param)
+    clues = clues_of(event)
     codes = []
     upper = [c.strip().upper() for c in event.codes if c and c.strip()]
     promos = [p.strip() for p in event.promotion_ids if p and p.strip()]
@@ -51,7 +51,7 @@ def attribution_for(session, event, *, click_param=CLICK_PARAM):
         found = session.exec(_targets(Code.code, Code.stripe_promotion_code)
                              .join(Code, Code.enrolment_id == Enrolment.id)
                              .where(Code.code.in_(upper) | Code.stripe_promotion_code.in_(promos))
-                             ).all()  # fmt: skip
+                             ).all()
         rank = {value: i for i, value in enumerate(upper + promos)}
         found = sorted(found, key=lambda r: min(rank.get(r[7], 1e9), rank.get(r[8], 1e9)))
         codes = [attr.CodeMatch(row[7], _target(row)) for row in found]
@@ -61,19 +61,19 @@ def attribution_for(session, event, *, click_param=CLICK_PARAM):
                                     Campaign.attribution_window_days)
                            .join(Link, Link.enrolment_id == Enrolment.id)
                            .join(Click, Click.link_id == Link.id)
-                           .where(Click.click_id == clues.click_id[:64])).first()  # fmt: skip
+                           .where(Click.click_id == clues.click_id[:64])).first()
         if row is not None:
             click = attr.ClickMatch(row[7], row[8], row[9], _target(row))
     utms = []
     if clues.utm_campaign and clues.utm_content:
-        handle = clues.utm_content.strip().lstrip("@").lower()
+        handle = handle_key(clues.utm_content)
         rows = session.exec(_targets(Campaign.starts_on, Campaign.ends_on, Campaign.utm_campaign)
                             .where(Creator.handle == handle)
-                            .order_by(Enrolment.id.desc())).all()  # fmt: skip
+                            .order_by(Enrolment.id.desc())).all()
         # the creator's few enrolments, compared here: SQL lower() leaves non-ASCII as it is
         wanted = clues.utm_campaign.strip().casefold()
         utms = [attr.UtmMatch(_target(row), row[7], row[8]) for row in rows
-                if row[9].casefold() == wanted]  # fmt: skip
+                if row[9].casefold() == wanted]
     return attr.attribute(clues, placed_at=event.placed_at, codes=codes, click=click, utms=utms)
 
 
@@ -90,7 +90,7 @@ def attribute(order, found):
     order.unconverted = bool(target) and order.currency != target.campaign_currency
 
 
-def keeps_purged_click(session, order, event, found, *, click_param=CLICK_PARAM):
+def keeps_purged_click(session, order, event, found):
     """True when the order was credited to a click that retention has since deleted.
 
     Orders outlive their clicks (`tracker purge`): a later payload or a reprocess that still
@@ -99,7 +99,7 @@ def keeps_purged_click(session, order, event, found, *, click_param=CLICK_PARAM)
     """
     if order.method != attr.Method.CLICK or found.method in (attr.Method.CODE, attr.Method.CLICK):
         return False
-    if (clues_of(event, click_param=click_param).click_id or "")[:64] != order.click_id:
+    if (clues_of(event).click_id or "")[:64] != order.click_id:
         return False
     return session.exec(select(Click.id).where(Click.click_id == order.click_id)).first() is None
 

@@ -13,8 +13,7 @@ from sqlmodel import select, update
 from tracker.models import Delivery
 from tracker.orders import recording as orders
 from tracker.stores import platforms
-from tracker.stores.fields import CLICK_PARAM
-from tracker.stores.platforms import PayloadError
+from tracker.stores.events import PayloadError
 
 FINAL = {"recorded", "updated", "duplicate", "ignored"}  # outcomes that need no second look
 PRIVATE_HEADERS = {"cookie", "authorization"}
@@ -25,7 +24,7 @@ TOPIC_HEADERS = ("x-shopify-topic", "shopify-topic", "x-wc-webhook-topic")
 SHARED_DELIVERY_IDS = {"woocommerce"}
 
 
-def receive(session, *, platform, body, headers, now, click_param=CLICK_PARAM):
+def receive(session, *, platform, body, headers, now, click_param):
     """Store a verified delivery, then parse and record it; PayloadError for a bad body."""
     kept = dict((k, v) for k, v in headers.items() if k.lower() not in PRIVATE_HEADERS)
     try:
@@ -33,12 +32,12 @@ def receive(session, *, platform, body, headers, now, click_param=CLICK_PARAM):
     except PayloadError as err:
         _keep(session, Delivery(platform=platform, topic=_topic_hint(kept), received_at=now,
                                 headers=json.dumps(kept), body=body, outcome="invalid",
-                                error=err.message[:500]))  # fmt: skip
+                                error=err.message[:500]))
         raise
     event_id = None if platform in SHARED_DELIVERY_IDS else event.event_id
     delivery = _keep(session, Delivery(
         platform=platform, event_id=event_id, topic=event.topic[:100], received_at=now,
-        headers=json.dumps(kept), body=body, order_ref=event.order_id[:255] or None))  # fmt: skip
+        headers=json.dumps(kept), body=body, order_ref=event.order_id[:255] or None))
     if delivery is None:
         # this event id was stored before; unless that delivery never finished, it is a retry
         first = session.exec(select(Delivery.outcome).where(
@@ -49,9 +48,9 @@ def receive(session, *, platform, body, headers, now, click_param=CLICK_PARAM):
         # its process died between keeping and recording it: this retry records it, and the
         # stored delivery gets the outcome it never got (else it reads "received" for ever)
         delivery = (Delivery.platform == platform, Delivery.event_id == event_id,
-                    Delivery.topic == event.topic[:100])  # fmt: skip
+                    Delivery.topic == event.topic[:100])
     try:
-        outcome = orders.record_event(session, event, now=now, click_param=click_param)
+        outcome = orders.record_event(session, event, now=now)
     except PayloadError as err:
         _finish(session, delivery, "invalid", err.message)
         raise
@@ -84,13 +83,13 @@ def _finish(session, delivery, outcome, error=None):
     error = error[:500] if error else None
     if isinstance(delivery, tuple):  # a retry finishing an unfinished delivery: the first wins
         session.exec(update(Delivery).where(*delivery, Delivery.outcome.not_in(FINAL))
-                     .values(outcome=outcome, error=error))  # fmt: skip
+                     .values(outcome=outcome, error=error))
     else:
         delivery.outcome, delivery.error = outcome, error
     session.commit()
 
 
-def reprocess(session, *, now, platform=None, click_param=CLICK_PARAM):
+def reprocess(session, *, now, click_param, platform=None):
     """Re-parse and re-record stored deliveries in the order received; returns counts."""
     query = select(Delivery.id).order_by(Delivery.received_at, Delivery.id)
     if platform:
@@ -102,7 +101,7 @@ def reprocess(session, *, now, platform=None, click_param=CLICK_PARAM):
         try:
             event = platforms.parse(delivery.platform, delivery.body, headers,
                                     now=delivery.received_at, click_param=click_param)
-            status = orders.record_event(session, event, now=now, click_param=click_param)
+            status = orders.record_event(session, event, now=now)
             status, error = status.status.value, None
         except PayloadError as err:
             session.rollback()

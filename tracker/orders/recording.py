@@ -6,7 +6,7 @@ processes race, the loser's insert fails, it rolls back and re-reads what the wi
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
@@ -16,8 +16,7 @@ from tracker import money
 from tracker.models import Enrolment, Order, Refund
 from tracker.orders import attribution as attr
 from tracker.orders.credit import attribute, attribution_for, keeps_purged_click, stored_attribution
-from tracker.stores.fields import CLICK_PARAM
-from tracker.stores.platforms import Kind, PayloadError
+from tracker.stores.events import Kind, PayloadError
 
 RETRIES = 4  # re-reads after losing an insert race; more would mean something else is wrong
 CANCELLED = "cancelled"
@@ -39,13 +38,13 @@ class Outcome:
     attribution: attr.Attribution | None = None
 
 
-def record_event(session, event, *, now, click_param=CLICK_PARAM):
+def record_event(session, event, *, now):
     """Store what an OrderEvent says, at most once, and return what happened."""
     if event.kind is Kind.IGNORED:
         return Outcome(Status.IGNORED)
     for attempt in range(RETRIES):
         try:
-            outcome = _apply(session, event, now=now, click_param=click_param)
+            outcome = _apply(session, event, now=now)
             session.commit()
             return _resettle(session, event, outcome, now=now)
         except IntegrityError:
@@ -60,7 +59,7 @@ def record_event(session, event, *, now, click_param=CLICK_PARAM):
     raise AssertionError("unreachable")
 
 
-def _apply(session, event, *, now, click_param):
+def _apply(session, event, *, now):
     order = session.exec(_order_query(event).with_for_update()).first()
     currency = event.currency or (order.currency if order else None)
     new_refunds = _store_refunds(session, event, currency=currency, now=now)
@@ -73,15 +72,15 @@ def _apply(session, event, *, now, click_param):
     before = None if order is None else _snapshot(order)
     if order is None:
         order = Order(platform=event.platform, store=event.store, external_id=event.order_id,
-                      created_at=now, updated_at=now, **_order_fields(event))  # fmt: skip
+                      created_at=now, updated_at=now, **_order_fields(event))
         session.add(order)
     elif fresh:
         _update_fields(order, event)
     if fresh:
         # attribution is re-run on every fresh payload, so `tracker reprocess` can credit
         # orders to codes or enrolments added after they arrived
-        found = attribution_for(session, event, click_param=click_param)
-        if keeps_purged_click(session, order, event, found, click_param=click_param):
+        found = attribution_for(session, event)
+        if keeps_purged_click(session, order, event, found):
             found = stored_attribution(session, order)
         attribute(order, found)
     _settle(session, order)
@@ -144,7 +143,7 @@ def _order_fields(event):
         "placed_at": event.placed_at,
         "day": event.placed_at.date(),
         "currency": currency,
-        "amount_minor": minor(event.amount, currency),
+        "amount_minor": storable_minor(event.amount, currency),
         "landing_url": (event.landing_url or None) and event.landing_url[:2048],
         "customer_hash": event.customer_hash,
         "source_updated_at": event.updated_at,
@@ -185,9 +184,9 @@ def _snapshot(order):
     return tuple(getattr(order, c.name) for c in Order.__table__.columns if c.name != "updated_at")
 
 
-def minor(amount, currency, field="amount"):
-    """Decimal major units to integer minor units, rounding half up past the exponent."""
-    value = money.round_minor(Decimal(amount).scaleb(money.exponent(currency)))
+def storable_minor(amount, currency, field="amount"):
+    """A store's amount in integer minor units (half up), or PayloadError if it cannot fit."""
+    value = money.to_minor(amount, currency, rounding=ROUND_HALF_UP)
     if abs(value) > MAX_MINOR:
         # the columns are 32-bit integers on PostgreSQL: refuse, never fail on every retry
         raise PayloadError(f"{field} is too large to store ({amount} {currency})", field)
@@ -210,15 +209,15 @@ def _store_refunds(session, event, *, currency, now):
         raise PayloadError("a refund for an unknown order must say its currency", "currency")
     currency = _currency(currency)
     key = (Refund.platform == event.platform, Refund.store == event.store,
-           Refund.order_ref == event.order_id)  # fmt: skip
+           Refund.order_ref == event.order_id)
     have = set(session.exec(select(Refund.refund_id).where(*key)).all())
     for refund_id, (cumulative, amount) in wanted.items():
         if refund_id[:255] in have:
             continue
         session.add(Refund(platform=event.platform, store=event.store, order_ref=event.order_id,
                            refund_id=refund_id[:255], cumulative=cumulative, currency=currency,
-                           amount_minor=abs(minor(amount, currency, "refunds")),
-                           created_at=now))  # fmt: skip
+                           amount_minor=abs(storable_minor(amount, currency, "refunds")),
+                           created_at=now))
     new = any(refund_id[:255] not in have for refund_id in wanted)
     if new:
         session.flush()

@@ -11,6 +11,8 @@ from tracker.db import get_session
 from tracker.errors import BadRequest, NotFound, Unauthorized, Unavailable, render_error
 from tracker.orders import deliveries
 from tracker.stores import platforms
+from tracker.stores.events import PayloadError, SignatureError
+from tracker.stores.woocommerce import is_woocommerce_ping
 
 log = logging.getLogger("tracker.webhooks")
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -37,18 +39,18 @@ def receive(platform):
     if (request.content_length or 0) > MAX_BODY:
         raise BadRequest(f"the body is larger than {MAX_BODY} bytes", "body")
     body = request.get_data(cache=False)
-    if platform == "woocommerce" and platforms.is_woocommerce_ping(body, request.headers):
+    if platform == "woocommerce" and is_woocommerce_ping(body, request.headers):
         return jsonify({"status": "ok"}), 200
     now = datetime.now(UTC)
     try:
         platforms.verify(platform, body, request.headers, secrets, now=now)
-    except platforms.SignatureError as err:
+    except SignatureError as err:
         raise Unauthorized(str(err), "signature") from None
     try:
         outcome = deliveries.receive(get_session(), platform=platform, body=body,
                                      headers=request.headers, now=now,
-                                     click_param=current_app.config["CLICK_PARAM"])  # fmt: skip
-    except platforms.PayloadError as err:
+                                     click_param=current_app.config["CLICK_PARAM"])
+    except PayloadError as err:
         raise BadRequest(err.message, err.field) from None
     return jsonify(reply(outcome))
 
@@ -72,7 +74,7 @@ def reply(outcome):
             "creator": found.creator,
             "campaign": found.campaign,
         },
-    }  # fmt: skip
+    }
 
 
 def order_json(order):

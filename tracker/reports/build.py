@@ -11,13 +11,14 @@ ratios and formatting are report_views' job. The statements themselves are in re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from flask import current_app
+from flask import Response, stream_with_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select as sm_select
 
 from tracker import money
-from tracker.catalog import campaigns as domain
+from tracker.catalog.campaigns import get_campaign
+from tracker.catalog.creators import get_creator
 from tracker.clicks import daily as click_days
 from tracker.clicks.daily import as_date
 from tracker.errors import Invalid
@@ -47,8 +48,8 @@ def resolve_scope(session, *, campaign=None, creator=None, currency=None, start=
     """Check the filters and find the report's currency, or raise naming the field."""
     if start and end and end < start:
         raise Invalid(f"to ({end}) is before from ({start})", "to")
-    camp = domain.get_campaign(session, campaign) if campaign else None
-    person = domain.get_creator(session, creator) if creator else None
+    camp = get_campaign(session, campaign) if campaign else None
+    person = get_creator(session, creator) if creator else None
     if currency is not None:
         try:
             currency = money.currency_code(currency)
@@ -65,7 +66,7 @@ def resolve_scope(session, *, campaign=None, creator=None, currency=None, start=
         currency=currency or (found[0] if len(found) == 1 else None),
         mixed=currency is None and len(found) > 1, only_currency=currency is not None,
         start=start, end=end,
-    )  # fmt: skip
+    )
 
 
 def iter_rows(session, *, kind, scope, bands):
@@ -111,35 +112,35 @@ def totals(rows, *, kind, extra=None):
     return {**(extra or {}), **result}
 
 
-def _prepare(session, query, bands):
+def _prepare(session, query):
     check_kind(query.kind)
     scope = resolve_scope(
         session, campaign=query.campaign, creator=query.creator, currency=query.currency,
         start=query.start, end=query.end,
-    )  # fmt: skip
+    )
     if scope.mixed and query.kind in ("tiers", "platforms", "daily"):
         # these rows would add amounts in different currencies: make the caller choose
         raise Invalid(
             f"the campaigns in this report use several currencies; {query.kind} rows would "
             "add them together: choose one with currency= or campaign=", "currency",
-        )  # fmt: skip
+        )
     try:
         click_days.refresh(session, campaign_id=scope.campaign_id, start=scope.start,
-                           end=scope.end)  # fmt: skip
+                           end=scope.end)
         scope = replace(scope, rolled_up=True)
     except (IntegrityError, OperationalError):
         # another report refreshed the same days at the same moment (or the database is
         # busy): count from the raw click rows this time, which is slower but just as exact
         session.rollback()
-    return scope, bands or current_app.config["TIER_BANDS"]
+    return scope
 
 
 def build(session, kind, *, campaign=None, creator=None, currency=None, start=None, end=None,
-          bands=None):  # fmt: skip
+          bands):
     """A report as the API answers it: rows, totals, currency and the filters used."""
     query = Query(kind=kind, campaign=campaign, creator=creator, currency=currency,
-                  start=start, end=end)  # fmt: skip
-    scope, bands = _prepare(session, query, bands)
+                  start=start, end=end)
+    scope = _prepare(session, query)
     raw = list(iter_rows(session, kind=kind, scope=scope, bands=bands))
     extra = enrolment_totals(session, scope=scope, bands=bands) if kind == "daily" else None
     columns, summed = views.COLUMNS[kind], totals(raw, kind=kind, extra=extra)
@@ -149,17 +150,24 @@ def build(session, kind, *, campaign=None, creator=None, currency=None, start=No
         "campaign": campaign, "creator": creator,
         "rows": [views.present(r, columns, scope.currency) for r in raw],
         "totals": views.present(summed, views.TOTAL_COLUMNS, scope.currency),
-    }  # fmt: skip
+    }
 
 
-def run(session, query, *, bands=None):
+def run(session, query, *, bands):
     """The JSON report for a parsed Query (what GET /api/v1/reports/<kind> answers)."""
     filters = {"campaign": query.campaign, "creator": query.creator, "currency": query.currency}
     return build(session, query.kind, start=query.start, end=query.end, bands=bands, **filters)
 
 
-def export_csv(session, query, *, bands=None):
+def export_csv(session, query, *, bands):
     """(file name, generator of CSV chunks); filters are checked before anything streams."""
-    scope, bands = _prepare(session, query, bands)
+    scope = _prepare(session, query)
     rows = iter_rows(session, kind=query.kind, scope=scope, bands=bands)
     return views.filename(query), views.csv_chunks(rows, views.COLUMNS[query.kind], scope.currency)
+
+
+def csv_download(session, query, *, bands):
+    """A report as a streamed CSV attachment (the API's and the dashboard's download)."""
+    name, chunks = export_csv(session, query, bands=bands)  # filters checked before streaming
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(stream_with_context(chunks), mimetype="text/csv", headers=disposition)

@@ -26,7 +26,7 @@ METRICS = (
     "orders_by_utm", "unconverted_orders", "revenue", "refunded", "net_revenue", "aov",
     "conversion_rate", "fee", "product_cost", "commission", "cost", "roi", "roas", "cpa",
     "cost_per_follower",
-)  # fmt: skip
+)
 # fee and product cost belong to an enrolment, not to a day: daily rows carry order money only
 ENROLMENT_METRICS = ("fee", "product_cost", "cost", "roi", "roas", "cpa", "cost_per_follower")
 DAILY_METRICS = tuple(m for m in METRICS if m not in ENROLMENT_METRICS)
@@ -40,7 +40,7 @@ COLUMNS = {
 KINDS = tuple(COLUMNS)
 TOTAL_COLUMNS = ("creators", "followers", *METRICS)
 MONEY = ("revenue", "refunded", "net_revenue", "aov", "fee", "product_cost", "commission",
-         "cost", "roi", "roas", "cpa", "cost_per_follower")  # fmt: skip
+         "cost", "roi", "roas", "cpa", "cost_per_follower")
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def parse_query(kind, args):
         kind=kind, campaign=values["campaign"], creator=values["creator"],
         currency=values["currency"], start=parse_date(values["from"], "from"),
         end=parse_date(values["to"], "to"), format=fmt,
-    )  # fmt: skip
+    )
 
 
 def parse_date(text, field):
@@ -121,9 +121,9 @@ def derive(sums, currency):
         roi=_ratio(net - cost, cost), roas=_ratio(net, cost),
         cpa=_money_per(cost, sums["orders"], currency),
         cost_per_follower=_ratio(cost_major, followers) if followers else None,
-    )  # fmt: skip
+    )
     for name in ("revenue", "refunded", "net_revenue", "fee", "product_cost", "commission",
-                 "cost"):  # fmt: skip
+                 "cost"):
         if name in out:
             out[name] = money.format_minor(out[name], currency)
     return out
@@ -164,6 +164,6 @@ def _take(buffer):
 def filename(query):
     """A descriptive, header-safe file name for a CSV export."""
     parts = ["tracker", query.kind, query.campaign, query.creator, query.currency,
-             query.start and f"from-{query.start}", query.end and f"to-{query.end}"]  # fmt: skip
+             query.start and f"from-{query.start}", query.end and f"to-{query.end}"]
     name = "-".join(str(p) for p in parts if p)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name) + ".csv"

@@ -5,9 +5,10 @@ else from the raw clicks) and orders, each reduced to the report's group key (k0
 zeros for the other sources' measures. Same text on SQLite and PostgreSQL.
 """
 
-from sqlalchemy import BigInteger, and_, case, distinct, func, literal_column, select, union_all
+from sqlalchemy import BigInteger, and_, case, func, literal_column, select, union_all
 
-from tracker.clicks.daily import day_filters
+from tracker.catalog.tiers import tier_index_sql
+from tracker.clicks.daily import click_sums, day_filters
 from tracker.models import Campaign, Click, ClickDay, Creator, Enrolment, Order
 
 ENROLMENT_MEASURES = ("creators", "followers", "fee", "product_cost")
@@ -15,7 +16,7 @@ CLICK_MEASURES = ("clicks", "unique_clicks", "bot_clicks")
 ORDER_MEASURES = (
     "orders", "orders_by_code", "orders_by_click", "orders_by_utm", "unconverted_orders",
     "revenue", "refunded", "commission",
-)  # fmt: skip
+)
 MEASURES = ENROLMENT_MEASURES + CLICK_MEASURES + ORDER_MEASURES
 
 
@@ -41,11 +42,7 @@ def _days(scope, day_col):
 
 def people_table(bands):
     """Creators with their tier as the index of their follower band (orderable, groupable)."""
-    tier = case(
-        *[(Creator.followers >= literal_column(str(int(low))), literal_column(str(i)))
-          for i, (low, _name) in reversed(list(enumerate(bands)))],
-        else_=literal_column("0"),
-    )  # fmt: skip
+    tier = tier_index_sql(Creator.followers, bands)
     return select(Creator.id, Creator.platform, tier.label("tier")).subquery("people")
 
 
@@ -90,22 +87,19 @@ def _click_source(kind, scope, people):
             .where(*_campaign_filters(scope, t.campaign_id, t.creator_id))
             .where(*_days(scope, t.day))
             .subquery("link_days")
-        )  # fmt: skip
+        )
         return _click_sums(kind, people, per_link_day)
     c = Click.__table__.c
     # unique_clicks: distinct visitors per link per UTC day, so group by link and day first
     per_link_day = (
         select(
-            c.campaign_id, c.creator_id, c.day,
-            func.sum(case((c.is_bot, 0), else_=1)).label("clicks"),
-            func.count(distinct(case((c.is_bot, None), else_=c.visitor))).label("unique_clicks"),
-            func.sum(case((c.is_bot, 1), else_=0)).label("bot_clicks"),
+            c.campaign_id, c.creator_id, c.day, *click_sums()
         )
         .where(*_campaign_filters(scope, c.campaign_id, c.creator_id))
         .where(*_days(scope, c.day))
         .group_by(c.campaign_id, c.day, c.link_id, c.creator_id)  # ix_click_report order
         .subquery("link_days")
-    )  # fmt: skip
+    )
     return _click_sums(kind, people, per_link_day)
 
 
@@ -173,7 +167,7 @@ def statement(kind, scope, bands):
     values = [g[m] for m in measures_of(kind)]
     if kind == "creators":
         labels = [Creator.handle.label("creator"), Campaign.slug.label("campaign"),
-                  people.c.tier, Creator.platform, Campaign.currency]  # fmt: skip
+                  people.c.tier, Creator.platform, Campaign.currency]
         query = select(*labels, *values).select_from(grouped)
         query = query.join(Campaign, Campaign.id == g.k0).join(Creator, Creator.id == g.k1)
         query = query.join(people, people.c.id == g.k1)

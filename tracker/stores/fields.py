@@ -11,10 +11,9 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import parse_qs, urlsplit
 
-from tracker.money import MoneyError, currency_code, exponent, to_decimal
+from tracker.money import MoneyError, currency_code, from_minor, to_decimal, to_minor
 from tracker.stores.events import PayloadError
 
-CLICK_PARAM = "tclid"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 ID_MAX, CODE_MAX, CLICK_MAX, URL_MAX = 255, 64, 64, 2048  # the widths of the stored columns
 _UNSTORABLE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")  # a NUL or a surrogate, JSON-escaped
@@ -153,8 +152,8 @@ def iso_currency(value, name="currency"):
         raise PayloadError(f"{name} is not an ISO 4217 currency code", name) from None
 
 
-def money(value, name, currency=None, *, numbers=True, negative=False):
-    """A Decimal amount; rounded to the currency's minor unit when `currency` is given."""
+def amount_value(value, name, currency=None, *, numbers=True, negative=False):
+    """A Decimal amount; rounded half up to the currency's minor unit when `currency` is given."""
     if value is None:
         raise PayloadError(f"{name} is missing", name)
     if isinstance(value, Decimal) and not numbers:
@@ -169,20 +168,7 @@ def money(value, name, currency=None, *, numbers=True, negative=False):
         raise PayloadError(f"{name} must be a non-negative amount of sane size", name)
     if currency is None:
         return amount
-    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_UP)
-
-
-# Where Stripe's minor units differ from ISO 4217: ISK keeps two (always-zero) decimals in
-# Stripe's API, MGA is on its zero-decimal list.
-STRIPE_EXPONENTS = {"ISK": 2, "MGA": 0}
-
-
-def minor_units(data, key, name, currency):
-    """Stripe's integer minor units as a Decimal in major units (JPY has none)."""
-    value = data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 10**15:
-        raise PayloadError(f"{name} must be a non-negative integer of minor units", name)
-    return Decimal(value).scaleb(-STRIPE_EXPONENTS.get(currency, exponent(currency)))
+    return from_minor(to_minor(amount, currency, rounding=ROUND_HALF_UP), currency)
 
 
 def when(value, name, *, naive_is_utc=False, required=True):
