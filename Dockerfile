@@ -3,8 +3,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     TRACKER_INSTANCE=/data TRACKER_HOST=0.0.0.0 TRACKER_PORT=8000
 WORKDIR /app
 COPY pyproject.toml README.md ./
+# the same pinned versions as scripts/_venv installs (scripts/lock rewrites the file)
+COPY scripts/constraints.txt ./scripts/constraints.txt
 COPY tracker ./tracker
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir -c scripts/constraints.txt . \
     && useradd --system --uid 10001 --home-dir /data tracker \
     && mkdir -p /data && chown tracker /data
 USER tracker
