@@ -10,7 +10,7 @@ def create_app(test_config=None):
     from tracker import cli, config, db, errors, health
     from tracker.api import resources as api
     from tracker.clicks.redirect import Redirector
-    from tracker.dashboard import campaigns as dashboard
+    from tracker.dashboard import site as dashboard
     from tracker.orders import webhooks
 
     instance = os.path.abspath(os.environ.get("TRACKER_INSTANCE", "instance"))

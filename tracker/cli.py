@@ -8,6 +8,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
+from tracker.clock import utcnow
 from tracker.config import ConfigError
 
 
@@ -175,11 +176,11 @@ def purge(before):
               help="multiply the traffic (clicks and the orders that follow)")
 def demo(end, scale):
     """Load a demo brand: 2 campaigns, 25 creators, 60 days of clicks, orders and refunds."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import timedelta
 
     from tracker import demo as demo_data
 
-    last = end.date() if end else datetime.now(UTC).date() - timedelta(days=1)
+    last = end.date() if end else utcnow().date() - timedelta(days=1)
     with session() as s:
         try:
             summary = demo_data.load(s, secret=current_app.config["SECRET_KEY"], end=last,
@@ -243,12 +244,11 @@ def export_report(kind, campaign, creator, currency, start, end, fmt, output):
 @click.option("--platform", type=click.Choice(["shopify", "woocommerce", "stripe", "generic"]))
 def reprocess(platform):
     """Re-parse and re-attribute stored webhook deliveries, oldest first; safe to repeat."""
-    from datetime import UTC, datetime
 
     from tracker.orders.deliveries import reprocess as replay
 
     with session() as s:
-        counts = replay(s, now=datetime.now(UTC), platform=platform,
+        counts = replay(s, now=utcnow(), platform=platform,
                         click_param=current_app.config["CLICK_PARAM"])
     summary = ", ".join(f"{counts[k]} {k}" for k in
                         ("recorded", "updated", "duplicate", "ignored", "invalid"))

@@ -37,18 +37,7 @@ def parse(schema):
     try:
         return schema.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        # a key may be "" itself: still named, so only a model-level error has no field
-        field = ".".join(str(p) for p in first["loc"]) if first["loc"] else None
-        # A model-level check names its field as "field: message"; nest it under the model's.
-        sub, sep, rest = message.partition(": ")
-        if first["type"] == "value_error" and sep and sub.isidentifier():
-            field, message = (f"{field}.{sub}" if field else sub), rest
-        if first["type"] == "extra_forbidden":
-            message = "is not a known field"
-        if first["type"] == "string_unicode" and not field:  # a key with a lone surrogate
-            field, message = "body", "a key is not valid Unicode (a lone surrogate escape)"
+        field, message = schemas.field_errors(err)[0]
         raise Invalid(f"{field}: {message}" if field else message, field) from None
 
 

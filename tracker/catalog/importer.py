@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from tracker.catalog.creators import creator_fields
-from tracker.catalog.schemas import CreatorIn
+from tracker.catalog.schemas import CreatorIn, field_errors
 from tracker.clock import utcnow
 from tracker.errors import Conflict
 from tracker.models import Creator
@@ -62,9 +62,8 @@ def _parse_rows(text):
         try:
             item = CreatorIn.model_validate(data)
         except ValidationError as err:
-            first = err.errors()[0]
-            field = ".".join(str(p) for p in first["loc"])
-            errors.append((line, f"{field}: {first['msg'].removeprefix('Value error, ')}"))
+            field, message = field_errors(err)[0]
+            errors.append((line, f"{field}: {message}" if field else message))
             continue
         if item.handle in seen:
             errors.append((line, f"handle: '{item.handle}' repeats line {seen[item.handle]}"))

@@ -16,6 +16,17 @@ from tracker.models import PLATFORMS
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 HANDLE_RE = re.compile(r"^[a-z0-9._-]{1,100}$")
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def is_email(value, *, public):
+    """local@domain; a `public` address (a creator's inbox) also needs a dot in its domain.
+
+    Logins need not be public: the first admin is admin@localhost.
+    """
+    if not EMAIL_RE.fullmatch(value):
+        return False
+    return not public or "." in value.rpartition("@")[2].strip(".")
 
 
 def absolute_url(value):
@@ -58,6 +69,30 @@ def decimal_value(value, low=None, high=None):
     if high is not None and amount > high:
         raise ValueError(f"must be at most {high}")
     return amount
+
+
+def field_errors(err):
+    """A pydantic ValidationError as [(field or None, message)], the way every caller shows it.
+
+    The API answers the first, a form shows one per field, the CSV import one per row.
+    """
+    out = []
+    for item in err.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        # a key may be "" itself: still named, so only a model-level error has no field
+        field = ".".join(str(p) for p in item["loc"]) if item["loc"] else None
+        # a model-level check names its field as "field: message"; nest it under the model's
+        sub, sep, rest = message.partition(": ")
+        if item["type"] == "value_error" and sep and sub.isidentifier():
+            field, message = (f"{field}.{sub}" if field else sub), rest
+        if item["type"] == "missing":
+            message = "is required"
+        if item["type"] == "extra_forbidden":
+            message = "is not a known field"
+        if item["type"] == "string_unicode" and not field:  # a key with a lone surrogate
+            field, message = "body", "a key is not valid Unicode (a lone surrogate escape)"
+        out.append((field, message))
+    return out
 
 
 class Strict(BaseModel):
@@ -105,7 +140,7 @@ class CreatorIn(Strict):
     @field_validator("email")
     @classmethod
     def _email(cls, v):
-        if v and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", v):
+        if v and not is_email(v, public=True):
             raise ValueError("is not an email address")
         return v or None
 

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import os
 import time
-from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -17,6 +16,8 @@ from user_agents.parsers import (
     parse_device,
     parse_operating_system,
 )
+
+from tracker.clock import utcnow
 
 MAX_UA = 512
 MAX_REFERRER = 2048
@@ -132,7 +133,7 @@ def referrer_host(referrer):
 
 def click_row(*, link, ip, ua, referrer, secret, now=None):
     """The row to store for one GET of a short link."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     ua = (ua or "")[:MAX_UA]
     reason, device, browser, os_family = classify(ua)
     day = now.date()

@@ -1,10 +1,9 @@
-"""Blueprint for marketers: the HTML dashboard under /dashboard (sign-in is tracker.login)."""
+"""Dashboard forms that change campaigns: create, edit, enrol creators, issue links and codes."""
 
 from flask import (
     Blueprint,
     Response,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -13,56 +12,14 @@ from flask import (
 
 from tracker.catalog import campaigns, enrolments, links, schemas
 from tracker.config import public_origin
-from tracker.dashboard import creators as creator_pages
-from tracker.dashboard import filters, forms, login, pages
+from tracker.dashboard import forms, login
 from tracker.dashboard.forms import FormErrors
 from tracker.db import get_session
 from tracker.errors import NotFound
 
-bp = Blueprint("dashboard", __name__)
-pages.register(bp)
-login.register(bp)
-creator_pages.register(bp)
-filters.register(bp)
+bp = Blueprint("campaigns", __name__)
 CAMPAIGN_FIELDS = ("name", "slug", "destination_url", "currency", "attribution_window_days",
                    "starts_on", "ends_on", "utm_medium", "utm_campaign")
-
-
-@bp.record_once
-def _configure(state):
-    login.configure(state.app)  # the cookie policy belongs with the login that relies on it
-
-
-@bp.before_request
-def _guard():
-    if request.method == "POST":
-        forms.check_csrf()
-    g.user = login.current_user()
-    if g.user is None and request.endpoint not in login.PUBLIC:
-        return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
-    return None
-
-
-@bp.after_request
-def _headers(response):
-    response.headers.setdefault("Cache-Control", "no-store")  # pages show private numbers
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    )
-    return response
-
-
-@bp.context_processor
-def _template_globals():
-    return {"user": g.get("user")}
-
-
-# A global, not a context variable: imported macros (macros.csrf) see globals only.
-bp.add_app_template_global(forms.csrf_token, "csrf_token")
 
 
 # --- campaigns: forms -------------------------------------------------------------------
@@ -81,7 +38,7 @@ def new_campaign():
         else:
             flash(f"Campaign '{campaign.name}' created. Next: enrol creators to issue their "
                   "links and codes.")
-            return redirect(url_for("dashboard.campaign", slug=campaign.slug))
+            return redirect(url_for("dashboard.pages.campaign", slug=campaign.slug))
     return render_template("dashboard/campaign_form.html", campaign=None, errors=errors,
                            values=request.form), 422 if errors else 200
 
@@ -102,7 +59,7 @@ def edit_campaign(slug):
             errors = err.errors
         else:
             flash("Campaign saved.")
-            return redirect(url_for("dashboard.campaign", slug=campaign.slug))
+            return redirect(url_for("dashboard.pages.campaign", slug=campaign.slug))
     values = request.form if errors else campaign.model_dump()
     return render_template("dashboard/campaign_form.html", campaign=campaign, errors=errors,
                            values=values), 422 if errors else 200
@@ -146,7 +103,8 @@ def enrol(slug):
             errors = _form_errors(err)
         else:
             flash(f"Enrolled @{data.creator}: copy the link and code below into your message.")
-            return redirect(url_for("dashboard.enrolment", slug=campaign.slug, handle=data.creator))
+            return redirect(url_for("dashboard.pages.enrolment", slug=campaign.slug,
+                                    handle=data.creator))
     values = request.form if errors else {"creator": request.args.get("creator", "")}
     handles = enrolments.not_enrolled(session_, campaign)
     return render_template("dashboard/enrol.html", campaign=campaign, errors=errors,
@@ -166,7 +124,7 @@ def _issue(kind, slug, handle, names, schema, action):
             flash(f"{kind} not created: {field.replace('_', ' ')} {message}", "error")
     else:
         flash(f"New {kind} issued.")
-    return redirect(url_for("dashboard.enrolment", slug=slug, handle=handle))
+    return redirect(url_for("dashboard.pages.enrolment", slug=slug, handle=handle))
 
 
 @bp.post("/dashboard/campaigns/<slug>/creators/<handle>/links")

@@ -1,6 +1,6 @@
 """Dashboard pages that change creators: the add and edit forms and the CSV import."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from tracker.catalog import creators, importer, schemas
 from tracker.dashboard import forms
@@ -8,6 +8,7 @@ from tracker.dashboard.forms import FormErrors
 from tracker.db import get_session
 from tracker.models import PLATFORMS
 
+bp = Blueprint("creators", __name__)
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
@@ -18,6 +19,7 @@ def _creator_data(required=()):
     return data
 
 
+@bp.route("/dashboard/creators/new", methods=["GET", "POST"])
 def new_creator():
     errors = {}
     if request.method == "POST":
@@ -28,12 +30,13 @@ def new_creator():
             errors = err.errors
         else:
             flash(f"Creator @{creator.handle} added. Enrol them in a campaign to issue a link.")
-            return redirect(url_for("dashboard.creator", handle=creator.handle))
+            return redirect(url_for("dashboard.pages.creator", handle=creator.handle))
     return render_template("dashboard/creator_form.html", creator=None, errors=errors,
                            values=request.form or {"platform": "instagram"},
                            platforms=PLATFORMS), 422 if errors else 200
 
 
+@bp.route("/dashboard/creators/<handle>/edit", methods=["GET", "POST"])
 def edit_creator(handle):
     session_ = get_session()
     creator, errors = creators.get_creator(session_, handle), {}
@@ -46,7 +49,7 @@ def edit_creator(handle):
             errors = err.errors
         else:
             flash("Creator saved.")
-            return redirect(url_for("dashboard.creator", handle=creator.handle))
+            return redirect(url_for("dashboard.pages.creator", handle=creator.handle))
     values = request.form if errors else creator_values(creator)
     return render_template("dashboard/creator_form.html", creator=creator, errors=errors,
                            values=values, platforms=PLATFORMS), 422 if errors else 200
@@ -60,6 +63,7 @@ def creator_values(creator):
     return values
 
 
+@bp.route("/dashboard/creators/import", methods=["GET", "POST"])
 def import_creators():
     if request.method == "GET":
         return render_template("dashboard/import.html", errors=[], columns=importer.COLUMNS)
@@ -71,7 +75,7 @@ def import_creators():
     if not errors:
         count = importer.import_creators(get_session(), items=items)
         flash(f"Imported {count} creators. Next: enrol them in a campaign.")
-        return redirect(url_for("dashboard.creators"))
+        return redirect(url_for("dashboard.pages.creators"))
     return render_template("dashboard/import.html", errors=sorted(errors), text=text or "",
                            columns=importer.COLUMNS), 422
 
@@ -91,13 +95,3 @@ def _csv_text():
     if not pasted.strip():
         return None, "choose a CSV file, or paste its rows, first"
     return pasted, None
-
-
-def register(bp):
-    """Add the creator forms and the import to the dashboard blueprint."""
-    for rule, view in (
-        ("/dashboard/creators/new", new_creator),
-        ("/dashboard/creators/<handle>/edit", edit_creator),
-        ("/dashboard/creators/import", import_creators),
-    ):
-        bp.add_url_rule(rule, view_func=view, methods=["GET", "POST"])

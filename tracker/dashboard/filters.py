@@ -30,8 +30,5 @@ def num_filter(value):
     return "—" if value is None else f"{int(value):,}"
 
 
-def register(bp):
-    """Make the filters available to every template of the app the blueprint joins."""
-    for name, func in (("money", money_filter), ("pct", pct_filter), ("times", times_filter),
-                       ("minor", minor_filter), ("num", num_filter)):
-        bp.add_app_template_filter(func, name)
+FILTERS = {"money": money_filter, "pct": pct_filter, "times": times_filter, "minor": minor_filter,
+           "num": num_filter}

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from flask import request, session
 from pydantic import ValidationError
 
+from tracker.catalog.schemas import field_errors
 from tracker.db import get_session
 from tracker.errors import ApiError, BadRequest
 
@@ -41,13 +42,7 @@ class FormErrors(Exception):
 def validation_errors(err):
     """Turn a pydantic ValidationError into {field: message}, one per field."""
     errors = {}
-    for item in err.errors():
-        message = item["msg"].removeprefix("Value error, ")
-        field = ".".join(str(p) for p in item["loc"] if p != "__root__") or ""
-        if not field and ": " in message:
-            field, message = message.split(": ", 1)
-        if item["type"] == "missing":
-            message = "is required"
+    for field, message in field_errors(err):
         errors.setdefault(field or "form", message)
     return errors
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
 from tracker.dashboard import users
@@ -11,7 +11,8 @@ from tracker.db import get_session
 from tracker.errors import ApiError
 from tracker.models import User
 
-PUBLIC = {"dashboard.login", "dashboard.logout"}
+bp = Blueprint("login", __name__)
+PUBLIC = {"dashboard.login.login", "dashboard.login.logout"}
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -43,7 +44,7 @@ def safe_next(target):
     """Only a path inside the dashboard: never an open redirect after login."""
     parts = urlsplit(target or "")
     if parts.scheme or parts.netloc or not parts.path.startswith("/dashboard") or "\\" in target:
-        return url_for("dashboard.index")
+        return url_for("dashboard.pages.index")
     return target
 
 
@@ -54,6 +55,7 @@ def _start(user):
     session["uid"], session["stamp"] = user.id, users.session_stamp(user)
 
 
+@bp.route("/login", methods=["GET", "POST"])
 def login():
     target = safe_next(request.values.get("next"))
     if g.user is not None:
@@ -76,12 +78,14 @@ def login():
     return redirect(target)
 
 
+@bp.post("/logout")
 def logout():
     session.clear()
     flash("You are logged out.")
-    return redirect(url_for("dashboard.login"))
+    return redirect(url_for("dashboard.login.login"))
 
 
+@bp.route("/dashboard/account", methods=["GET", "POST"])
 def account():
     """Change the password: the current one first, then the new one twice."""
     errors = {}
@@ -99,12 +103,5 @@ def account():
             else:
                 _start(g.user)  # this browser stays logged in; every other session ends
                 flash("Password changed. Other browsers logged in as you were logged out.")
-                return redirect(url_for("dashboard.index"))
+                return redirect(url_for("dashboard.pages.index"))
     return render_template("dashboard/account.html", errors=errors), 422 if errors else 200
-
-
-def register(bp):
-    """Add the sign-in routes to the dashboard blueprint."""
-    bp.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
-    bp.add_url_rule("/logout", view_func=logout, methods=["POST"])
-    bp.add_url_rule("/dashboard/account", view_func=account, methods=["GET", "POST"])

@@ -3,16 +3,17 @@
 The numbers come from tracker.reports, the same functions the JSON API answers with.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from flask import current_app, flash, render_template, request
+from flask import Blueprint, current_app, flash, render_template, request
 from sqlmodel import select
 
 from tracker.catalog.campaigns import get_campaign
 from tracker.catalog.creators import creators_page, get_creator
 from tracker.catalog.enrolments import enrolled_count, enrolments_of, get_enrolment, links_and_codes
 from tracker.catalog.tiers import tier_of
+from tracker.clock import utcnow
 from tracker.config import public_origin
 from tracker.dashboard import charts
 from tracker.db import get_session
@@ -21,6 +22,7 @@ from tracker.orders import browse
 from tracker.reports import build as reports
 from tracker.reports import present as report_views
 
+bp = Blueprint("pages", __name__)
 MAX_CHART_DAYS = 400
 
 
@@ -55,6 +57,7 @@ def presets(campaign, today):
     return ranges + [("All time", None, None)]
 
 
+@bp.get("/dashboard/")
 def index():
     session = get_session()
     rows = session.exec(select(Campaign).order_by(Campaign.created_at.desc())).all()
@@ -85,6 +88,7 @@ def _bars(pairs, title, places=1):
     return charts.bar_chart(pairs, title=title, fmt=lambda v: f"{Decimal(v) * 100:,.{places}f}%")
 
 
+@bp.get("/dashboard/campaigns/<slug>")
 def campaign(slug):
     found = get_campaign(get_session(), slug)
     start, end = date_range()
@@ -99,7 +103,7 @@ def campaign(slug):
         "conv_tier": _bars([(r["tier"], r.get("conversion_rate")) for r in tiers["rows"]],
                            "Conversion by tier", places=2),
     }
-    today = datetime.now(UTC).date()  # the report's days are UTC days
+    today = utcnow().date()  # the report's days are UTC days
     return render_template(
         "dashboard/campaign.html", campaign=found, creators=creators, tiers=tiers,
         daily=daily, charts=chart, start=start, end=end, presets=presets(found, today),
@@ -107,6 +111,7 @@ def campaign(slug):
     )
 
 
+@bp.get("/dashboard/creators")
 def creators():
     search, page = request.args.get("q", "").strip(), _page()
     rows, total = creators_page(get_session(), search=search, page=page)
@@ -116,6 +121,7 @@ def creators():
                            size=browse.PAGE, search=search, tiers=tiers)
 
 
+@bp.get("/dashboard/creators/<handle>")
 def creator(handle):
     session = get_session()
     found = get_creator(session, handle)
@@ -132,6 +138,7 @@ def creator(handle):
     )
 
 
+@bp.get("/dashboard/campaigns/<slug>/creators/<handle>")
 def enrolment(slug, handle):
     session = get_session()
     found, person = get_campaign(session, slug), get_creator(session, handle)
@@ -141,6 +148,7 @@ def enrolment(slug, handle):
                            enrolment=row, links=links, codes=codes, base=public_origin())
 
 
+@bp.get("/dashboard/orders/unattributed")
 def unattributed():
     page = _page()
     rows, total = browse.unattributed(get_session(), page=page)
@@ -148,6 +156,7 @@ def unattributed():
                            size=browse.PAGE)
 
 
+@bp.get("/dashboard/reports/<kind>.csv")
 def report_csv(kind):
     """A report table as CSV: the API's own export, behind the dashboard login."""
     query = report_views.parse_query(kind, request.args)
@@ -159,17 +168,3 @@ def _page():
     # isascii: "²" is a digit to isdigit but not to int(); len: int() refuses 4300+ digits
     ok = text.isascii() and text.isdigit() and len(text) <= 5
     return int(text) if ok and 0 < int(text) < 100_000 else 1
-
-
-def register(bp):
-    """Add the pages' routes to the dashboard blueprint."""
-    for rule, view in (
-        ("/dashboard/", index),
-        ("/dashboard/campaigns/<slug>", campaign),
-        ("/dashboard/creators", creators),
-        ("/dashboard/creators/<handle>", creator),
-        ("/dashboard/campaigns/<slug>/creators/<handle>", enrolment),
-        ("/dashboard/orders/unattributed", unattributed),
-        ("/dashboard/reports/<kind>.csv", report_csv),
-    ):
-        bp.add_url_rule(rule, view_func=view, methods=["GET"])

@@ -1,7 +1,6 @@
 """Dashboard logins: scrypt-hashed passwords and a login throttle kept in the database."""
 
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -9,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from tracker.catalog.schemas import is_email
 from tracker.clock import utcnow
 from tracker.errors import ApiError, Conflict, Invalid
 from tracker.models import User
@@ -19,7 +19,6 @@ MAX_PASSWORD = 1024  # hashing a megabyte of "password" is a cheap denial of ser
 FREE_ATTEMPTS = 5  # failures allowed before the account has to wait
 FIRST_WAIT = timedelta(seconds=30)  # doubles with every further failure...
 MAX_WAIT = timedelta(minutes=15)  # ...up to this
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=HASH_METHOD)
 
@@ -35,7 +34,7 @@ class Throttled(ApiError):
 def normal_email(email):
     """Lower-case and check a login email, or raise Invalid."""
     email = str(email or "").strip().lower()
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    if not is_email(email, public=False) or len(email) > 254:
         raise Invalid("give an email address such as ana@example.com", "email")
     return email
 

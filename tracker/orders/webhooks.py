@@ -1,12 +1,12 @@
 """The stores' blueprint: one signed endpoint per platform, answered within milliseconds."""
 
 import logging
-from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracker import money
+from tracker.clock import utcnow
 from tracker.db import get_session
 from tracker.errors import BadRequest, NotFound, Unauthorized, Unavailable, render_error
 from tracker.orders import deliveries
@@ -41,7 +41,7 @@ def receive(platform):
     body = request.get_data(cache=False)
     if platform == "woocommerce" and is_woocommerce_ping(body, request.headers):
         return jsonify({"status": "ok"}), 200
-    now = datetime.now(UTC)
+    now = utcnow()
     try:
         platforms.verify(platform, body, request.headers, secrets, now=now)
     except SignatureError as err:
