@@ -1,10 +1,11 @@
 """A realistic demo brand: Lumi Skin launches a glow serum with 25 creators over 60 days.
 
-Everything goes through the service's own domain functions: tracker.campaigns for creators,
-campaigns and enrolments, tracker.clicks.click_row for every click (stored with one bulk
-insert per batch, as the redirect's writer does) and tracker.orders.record_event for every
-order, refund and cancellation. A fixed seed makes the numbers reproducible for a given end
-date; `scale` shrinks the traffic (the tests use a small demo).
+Everything goes through the service's own domain functions: tracker.catalog for creators,
+campaigns and enrolments, tracker.clicks.classify.click_row for every click (stored with one
+bulk insert per batch, as the redirect's writer does) and
+tracker.orders.recording.record_event for every order, refund and cancellation. A fixed seed
+makes the numbers reproducible for a given end date; `scale` shrinks the traffic (the tests
+use a small demo).
 """
 
 import random

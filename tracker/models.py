@@ -221,7 +221,7 @@ class Refund(SQLModel, table=True):
 
 
 class ClickDay(SQLModel, table=True):
-    """Click sums per link and UTC day, derived from the click rows by tracker.click_days.
+    """Click sums per link and UTC day, derived from the click rows by tracker.clicks.daily.
 
     `rows` and `id_sum` fingerprint the click rows the sums were made from, so a day whose
     clicks changed since (new, late or purged clicks) is recounted before a report reads it.

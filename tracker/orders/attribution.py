@@ -1,6 +1,6 @@
 """PURE: decide which creator an order is credited to, or name why none is.
 
-No Flask, no session, no clock. tracker.orders gathers the candidates with indexed queries
+No Flask, no session, no clock. tracker.orders.credit gathers the candidates with indexed queries
 (codes on the order, the click behind its click id, enrolments matching its UTM values) and
 passes them in; this module only applies the contract's rules, first match wins:
 code > click id inside the campaign's window > UTM inside the campaign's dates > none.

@@ -1,6 +1,6 @@
 """Credit an order: gather its candidate codes, click and enrolments from the database.
 
-The rules that choose between them are tracker.attribution's (pure, no database); this module
+The rules that choose between them are tracker.orders.attribution's (pure, no database); this module
 runs the indexed queries that feed them and stores or reads back what they decided.
 """
 

@@ -3,7 +3,7 @@
 Every report is one query whose text is the same on SQLite and PostgreSQL: three sources
 (enrolments, click sums per link and UTC day, orders) each reduced to the report's group key,
 stacked with UNION ALL and summed by key. The click sums come from click_day, brought up to
-date for the report's range first (tracker.click_days), or from the raw clicks when that
+date for the report's range first (tracker.clicks.daily), or from the raw clicks when that
 cannot be done at the moment. Money stays in integer minor units of the report's currency;
 ratios and formatting are report_views' job. The statements themselves are in report_sql.
 """

@@ -80,7 +80,7 @@ def enrolment_source(kind, scope, people):
 
 
 def _click_source(kind, scope, people):
-    if scope.rolled_up:  # the same sums, kept per link and day by tracker.click_days
+    if scope.rolled_up:  # the same sums, kept per link and day by tracker.clicks.daily
         t = ClickDay.__table__.c
         per_link_day = (
             select(t.campaign_id, t.creator_id, t.day, t.clicks, t.unique_clicks, t.bot_clicks)

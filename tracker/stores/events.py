@@ -1,8 +1,4 @@
-"""The normalised order event every platform's webhook becomes, and the two ways reading fails.
-
-Kept apart from the readers and parsers so that each of them, and tracker.platforms, can
-import these without an import cycle.
-"""
+"""The normalised order event every platform's webhook becomes, and the two ways reading fails."""
 
 from dataclasses import dataclass, field
 from datetime import datetime

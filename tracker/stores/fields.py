@@ -1,7 +1,6 @@
 """PURE: read values out of webhook headers and JSON bodies, or raise PayloadError naming them.
 
-Shared by the per-platform parsers (tracker.shop_parsers, tracker.stripe_parsers) and the
-signature checks (tracker.platforms).
+Shared by the per-platform modules (shopify, woocommerce, stripe, generic) of tracker.stores.
 """
 
 import hashlib

@@ -1,7 +1,4 @@
-"""PURE: parse Stripe events (Checkout Sessions, refunded charges) into an OrderEvent.
-
-parse_stripe takes the raw body and headers of a verified delivery (see tracker.platforms).
-"""
+"""PURE: verify Stripe-Signature and parse Stripe events (Checkout Sessions, refunded charges)."""
 
 import re
 from decimal import Decimal
