@@ -490,6 +490,18 @@ def test_stripe_without_payment_intent_uses_the_session_and_metadata_click():
     assert (event.click_id, event.status) == ("m1", "paid")
 
 
+def test_stripe_landing_url_metadata_carries_the_click_id():
+    landing = "https://shop.example.com/serum?utm_campaign=glow&tclid=fromurl"
+    event = stripe_event(client_reference_id=None, metadata={"landing_url": landing})
+    assert (event.click_id, event.utm) == ("fromurl", {"utm_campaign": "glow"})
+    data = json.loads(payload("stripe/checkout_session_completed.json"))
+    metadata = {"landing_url": landing.replace("tclid", "cid")}
+    data["data"]["object"].update(client_reference_id=None, metadata=metadata)
+    body = json.dumps(data).encode()
+    headers = sign_stripe(body, SECRET, NOW)
+    assert parse("stripe", body, headers, now=NOW, click_param="cid").click_id == "fromurl"
+
+
 def test_stripe_expanded_references_and_connect_account():
     data = json.loads(payload("stripe/checkout_session_completed.json"))
     data["account"] = "acct_1Q0Connected"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from sqlalchemy import bindparam, select
 
-from tracker.catalog.schemas import RESERVED
+from tracker.catalog.links import RESERVED
 from tracker.clicks.classify import click_row
 from tracker.clicks.writer import ClickWriter
 from tracker.models import Link
