@@ -20,11 +20,13 @@ def get_campaign(session, slug):
         raise NotFound(f"no campaign with slug '{key}'", "campaign")
     return campaign
 
+
 def slugify(text):
     """Make a URL slug out of a name."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()  # é -> e
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50].strip("-")
     return slug or "campaign"
+
 
 def create_campaign(session, *, data):
     """Create a campaign from a validated CampaignIn; derive a free slug when none is given."""
@@ -47,10 +49,12 @@ def create_campaign(session, *, data):
     commit_or_conflict(session, f"a campaign with slug '{slug}' exists", "slug")
     return campaign
 
+
 def _has_money(session, campaign):
     enrolled = select(Enrolment.id).where(Enrolment.campaign_id == campaign.id)
     ordered = select(Order.id).where(Order.campaign_id == campaign.id)
     return bool(session.exec(enrolled).first() or session.exec(ordered).first())
+
 
 def update_campaign(session, campaign, *, changes):
     """Apply a validated CampaignPatch; re-derive link UTMs when they depend on it."""

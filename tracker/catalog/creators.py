@@ -11,9 +11,11 @@ from tracker.models import Creator, Link
 
 PAGE = 100
 
+
 def handle_key(handle):
     """A handle as stored: lower case, without the leading @ (platforms ignore case)."""
     return str(handle).strip().lstrip("@").lower()
+
 
 def get_creator(session, handle):
     """Find a creator by handle (case-insensitive, leading @ ignored) or raise NotFound."""
@@ -22,6 +24,7 @@ def get_creator(session, handle):
     if creator is None:
         raise NotFound(f"no creator with handle '{key}'", "creator")
     return creator
+
 
 def create_creator(session, *, data):
     """Create a creator from a validated CreatorIn."""
@@ -32,6 +35,7 @@ def create_creator(session, *, data):
     session.add(creator)
     commit_or_conflict(session, f"a creator with handle '{data.handle}' exists", "handle")
     return creator
+
 
 def update_creator(session, creator, *, changes):
     """Apply a validated CreatorPatch; re-derive link UTMs if handle or platform changed."""
@@ -49,11 +53,13 @@ def update_creator(session, creator, *, changes):
     commit_or_conflict(session, "handle already taken", "handle")
     return creator
 
+
 def creator_fields(fields):
     """Creator fields as stored: the engagement rate column holds a float, not a Decimal."""
     if fields.get("engagement_rate") is not None:
         fields["engagement_rate"] = float(fields["engagement_rate"])
     return fields
+
 
 def creators_page(session, *, search=None, page=1):
     """A page of creators by handle, optionally those whose handle or name contains search."""

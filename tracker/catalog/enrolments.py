@@ -30,6 +30,7 @@ def get_enrolment(session, campaign, creator):
         raise NotFound(f"'{creator.handle}' is not enrolled in '{campaign.slug}'", "creator")
     return enrolment
 
+
 def enrol(session, *, campaign, data):
     """Enrol a creator in a campaign and issue their first link and code."""
     creator = get_creator(session, data.creator)
@@ -60,6 +61,7 @@ def enrol(session, *, campaign, data):
     commit_or_conflict(session, "enrolment, link or code already exists", "creator")
     return enrolment, link, code
 
+
 def issue_link(session, *, data):
     """Issue another link for an enrolled creator."""
     campaign = get_campaign(session, data.campaign)
@@ -73,6 +75,7 @@ def issue_link(session, *, data):
     link.channel = data.channel
     commit_or_conflict(session, f"a link with slug '{data.slug}' exists", "slug")
     return link
+
 
 def issue_code(session, *, data):
     """Issue another discount code for an enrolled creator."""
@@ -88,16 +91,19 @@ def issue_code(session, *, data):
     commit_or_conflict(session, "code or promotion code already taken", "code")
     return code
 
+
 def not_enrolled(session, campaign, limit=500):
     """Handles of creators not yet in the campaign, for the enrol form's suggestions."""
     enrolled = select(Enrolment.creator_id).where(Enrolment.campaign_id == campaign.id)
     query = select(Creator.handle).where(Creator.id.not_in(enrolled)).order_by(Creator.handle)
     return session.exec(query.limit(limit)).all()
 
+
 def enrolled_count(session, campaign_id):
     """How many creators a campaign has."""
     query = select(func.count()).where(Enrolment.campaign_id == campaign_id)
     return session.exec(query).one()
+
 
 def links_and_codes(session, enrolment):
     """The enrolment's links and codes, oldest first."""
@@ -109,6 +115,7 @@ def links_and_codes(session, enrolment):
     ).all()
     return links, codes
 
+
 def first_links_and_codes(session, campaign_id):
     """{(Link or Code, enrolment id): the first one} for a campaign: those issued at enrolment."""
     enrolled = select(Enrolment.id).where(Enrolment.campaign_id == campaign_id)
@@ -118,6 +125,7 @@ def first_links_and_codes(session, campaign_id):
         for item in session.exec(issued).all():
             first.setdefault((model, item.enrolment_id), item)
     return first
+
 
 def enrolments_of(session, creator):
     """[(enrolment, campaign, links, codes)] for every campaign the creator is in."""

@@ -132,7 +132,7 @@ class CreatorIn(Strict):
     def _handle(cls, v):
         if not isinstance(v, str):
             raise ValueError("must be a string")
-        v = v.strip().lstrip("@").lower()
+        v = handle_key(v)
         if not HANDLE_RE.match(v):
             raise ValueError("use letters, digits, '.', '_' or '-' (1-100), optionally after '@'")
         return v

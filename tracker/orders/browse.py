@@ -7,6 +7,7 @@ from tracker.models import Campaign, Order
 
 PAGE = 100
 
+
 def orders_of(session, creator, limit=PAGE):
     """The creator's latest orders with their campaign's slug."""
     query = (
@@ -16,6 +17,7 @@ def orders_of(session, creator, limit=PAGE):
         .order_by(Order.placed_at.desc(), Order.id.desc())
     )
     return session.exec(query.limit(limit)).all()
+
 
 def unattributed(session, *, page=1):
     """A page of orders no creator was credited with, newest first, and how many there are."""
