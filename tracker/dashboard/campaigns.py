@@ -1,14 +1,6 @@
 """Dashboard forms that change campaigns: create, edit, enrol creators, issue links and codes."""
 
-from flask import (
-    Blueprint,
-    Response,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from tracker.catalog import campaigns, enrolments, links, schemas
 from tracker.config import public_origin
