@@ -212,13 +212,13 @@ def export_report(kind, campaign, creator, currency, start, end, fmt, output):
 
     from tracker.errors import ApiError
     from tracker.reports import build as reports
-    from tracker.reports import present as report_views
+    from tracker.reports import present
 
     args = {"campaign": campaign, "creator": creator, "currency": currency, "from": start,
             "to": end, "format": fmt}
     with session() as s:
         try:
-            query = report_views.parse_query(kind, {k: v for k, v in args.items() if v})
+            query = present.parse_query(kind, {k: v for k, v in args.items() if v})
             bands = current_app.config["TIER_BANDS"]
             if fmt == "json":
                 chunks = [json.dumps(reports.run(s, query, bands=bands), indent=2) + "\n"]

@@ -14,7 +14,7 @@ from tracker.db import get_session
 from tracker.errors import BadRequest, Invalid, NotFound
 from tracker.models import Campaign, Code, Creator, Enrolment, Link
 from tracker.reports import build as reports
-from tracker.reports import present as report_views
+from tracker.reports import present
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -291,7 +291,7 @@ def update_code(code):
 
 @bp.get("/reports/<kind>")
 def report(kind):
-    query = report_views.parse_query(kind, request.args)
+    query = present.parse_query(kind, request.args)
     if query.format == "json":
         return reports.run(get_session(), query, bands=current_app.config["TIER_BANDS"])
     return reports.csv_download(get_session(), query, bands=current_app.config["TIER_BANDS"])

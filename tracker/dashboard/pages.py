@@ -20,7 +20,7 @@ from tracker.db import get_session
 from tracker.models import Campaign
 from tracker.orders import browse
 from tracker.reports import build as reports
-from tracker.reports import present as report_views
+from tracker.reports import present
 
 bp = Blueprint("pages", __name__)
 MAX_CHART_DAYS = 400
@@ -159,7 +159,7 @@ def unattributed():
 @bp.get("/dashboard/reports/<kind>.csv")
 def report_csv(kind):
     """A report table as CSV: the API's own export, behind the dashboard login."""
-    query = report_views.parse_query(kind, request.args)
+    query = present.parse_query(kind, request.args)
     return reports.csv_download(get_session(), query, bands=current_app.config["TIER_BANDS"])
 
 

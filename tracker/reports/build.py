@@ -5,7 +5,7 @@ Every report is one query whose text is the same on SQLite and PostgreSQL: three
 stacked with UNION ALL and summed by key. The click sums come from click_day, brought up to
 date for the report's range first (tracker.clicks.daily), or from the raw clicks when that
 cannot be done at the moment. Money stays in integer minor units of the report's currency;
-ratios and formatting are report_views' job. The statements themselves are in report_sql.
+ratios and formatting are tracker.reports.present's job, the statements tracker.reports.sql's.
 """
 
 from dataclasses import dataclass, replace
@@ -19,7 +19,7 @@ from sqlmodel import select as sm_select
 from tracker import money
 from tracker.catalog.campaigns import get_campaign
 from tracker.catalog.creators import get_creator
-from tracker.clicks import daily as click_days
+from tracker.clicks import daily
 from tracker.clicks.daily import as_date
 from tracker.errors import Invalid
 from tracker.models import Campaign, Enrolment
@@ -125,7 +125,7 @@ def _prepare(session, query):
             "add them together: choose one with currency= or campaign=", "currency",
         )
     try:
-        click_days.refresh(session, campaign_id=scope.campaign_id, start=scope.start,
+        daily.refresh(session, campaign_id=scope.campaign_id, start=scope.start,
                            end=scope.end)
         scope = replace(scope, rolled_up=True)
     except (IntegrityError, OperationalError):
