@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.request
 
-from tests.conftest import backend_url
+from tests.helpers import backend_url
 
 SECRET_KEY = "live-server-test-secret-0123456789abcdef"
 WEBHOOK_SECRET = "whsec-live-test"

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import Session, select
 
-from tests.conftest import IPHONE, Api
+from tests.helpers import IPHONE, Api
 from tracker import create_app
 from tracker.api.keys import create_api_key
 

@@ -1,4 +1,4 @@
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 
 
 def test_click_through_short_link_lands_on_destination_with_utms(client, enrolled):

@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import text
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 
 
 def assert_error(r, status, field):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 from tracker import create_app
 from tracker.models import Campaign, Creator, Enrolment, Link
 
