@@ -463,19 +463,6 @@ def test_issue_another_link_and_code(dash):
     assert "link not created: slug" in dash.get(r.location).text
 
 
-def test_switch_a_link_off_and_on(dash):
-    slug = dash.campaign()
-    dash.enrol(slug, dash.creator("maya"))
-    back = f"/dashboard/campaigns/{slug}/creators/maya"
-    short = re.search(r'id="link-([a-z0-9]+)"', dash.get(back).text).group(1)
-    r = dash.post(f"/dashboard/links/{short}/disable", {"next": back})
-    assert r.location == back
-    assert "switched off" in dash.get(back).text
-    assert dash.client.get(f"/{short}").status_code == 404
-    dash.post(f"/dashboard/links/{short}/enable", {"next": "https://evil.example/"})
-    assert dash.client.get(f"/{short}").status_code == 302
-
-
 # --- reports on the pages ----------------------------------------------------------------
 
 
