@@ -3,11 +3,9 @@ has tests/catalog/test_importer.py)."""
 
 import http.client
 import os
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session
 
 from tests.helpers import IPHONE, Api
+from tests.live_server import LiveServer
 from tracker import create_app
 from tracker.api.keys import create_api_key
 
@@ -94,12 +93,6 @@ def test_create_api_key_needs_a_sensible_name(runner, name):
 # --- serve --------------------------------------------------------------------------------
 
 
-def free_port(host):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
-
-
 def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
     # Built on the file the server will use: a creator, a campaign, an enrolment.
     db = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -114,39 +107,26 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
     app.extensions["tracker.engine"].dispose()
 
     host, client_ip = "127.0.0.2", "127.0.0.3"  # the follower's address is one of its own
-    port = free_port(host)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(TRACKER_SECRET_KEY=SECRET, TRACKER_DATABASE_URL=db,
-               TRACKER_INSTANCE=str(tmp_path / "instance"))  # fmt: skip
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("tracker")), "serve", "--host", host, "--port",
-         str(port), "--workers", "1", "--threads", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
-    )  # fmt: skip
+    server = LiveServer(tmp_path / "instance", host=host, threads=2, TRACKER_DATABASE_URL=db)
+    server.start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection(host, port, timeout=5,
-                                                  source_address=(client_ip, 0))  # fmt: skip
-                conn.request("GET", "/" + slug.upper(), headers={"User-Agent": IPHONE,
-                                                                 "Referer": "https://t.co/x"})
-                response = conn.getresponse()
-                break
-            except ConnectionRefusedError:
-                assert time.monotonic() < deadline and server.poll() is None, "no server"
-                time.sleep(0.2)
+        conn = http.client.HTTPConnection(host, server.port, timeout=5,
+                                          source_address=(client_ip, 0))  # fmt: skip
+        conn.request("GET", "/" + slug.upper(), headers={"User-Agent": IPHONE,
+                                                         "Referer": "https://t.co/x"})
+        response = conn.getresponse()
         assert response.status == 302 and response.getheader("Cache-Control") == "no-store"
         assert response.getheader("Location").startswith("https://shop.example.com/serum?")
         conn.close()
         # a malformed request, which gunicorn itself logs with the sender's address
-        with socket.create_connection((host, port), 5, source_address=(client_ip, 0)) as raw:
+        with socket.create_connection((host, server.port), 5,
+                                      source_address=(client_ip, 0)) as raw:
             raw.sendall(b"GARBAGE\r\n\r\n")
             assert raw.recv(100).startswith(b"HTTP/1.1 400")
     finally:
-        server.send_signal(signal.SIGTERM)  # graceful: the writer stores what is queued
-        output = server.communicate(timeout=60)[0]
-    assert server.returncode == 0, output
+        server.stop()  # SIGTERM, graceful: the writer stores what is queued
+    output = server.output
+    assert server.process.returncode == 0, output
     assert f"GET /{slug.upper()} HTTP/1.1" in output  # the access log was captured...
     assert "Invalid request from ip=-: Invalid" in output  # gunicorn's warning, without the address
     assert client_ip not in output, output  # ...and holds no client address
