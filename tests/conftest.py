@@ -1,23 +1,14 @@
 import gc
-import os
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from tests.helpers import EMAIL, PASSWORD, PG_URL, Api, Dash, backend_url, log_in
 from tracker import create_app
 from tracker.api.keys import create_api_key
-
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
-)
-
-
-# Set (e.g. postgresql+psycopg://postgres@127.0.0.1:54329/tracker_test) to run every test on
-# PostgreSQL: one database for the session, emptied after each test. Unset: a SQLite file per test.
-PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL", "").strip()
+from tracker.dashboard import users
 
 
 def pytest_configure(config):
@@ -26,11 +17,6 @@ def pytest_configure(config):
         # frees it, at some later test. Keep the PostgreSQL run exactly as strict as SQLite's.
         config.addinivalue_line(
             "filterwarnings", "ignore:.*was deleted while still open:ResourceWarning")
-
-
-def backend_url(folder, name="test.db"):
-    """The database a test (or a server it starts) uses: PostgreSQL if configured, else SQLite."""
-    return PG_URL or f"sqlite:///{folder / name}"
 
 
 @pytest.fixture(scope="session")
@@ -106,41 +92,6 @@ def api_key(session):
     return create_api_key(session, name="tests")[1]
 
 
-class Api:
-    """The test client with an API key, and factories that go through the API."""
-
-    def __init__(self, client, key):
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {key}"}
-
-    def get(self, url, **kw):
-        return self.client.get(url, headers=self.headers, **kw)
-
-    def post(self, url, json=None, **kw):
-        return self.client.post(url, json=json, headers=self.headers, **kw)
-
-    def patch(self, url, json=None, **kw):
-        return self.client.patch(url, json=json, headers=self.headers, **kw)
-
-    def creator(self, handle="maya", **fields):
-        body = {"handle": handle, "name": handle.title(), "platform": "instagram",
-                "followers": 8200, **fields}  # fmt: skip
-        r = self.post("/api/v1/creators", body)
-        assert r.status_code == 201, r.json
-        return r.json
-
-    def campaign(self, name="Glow Serum Launch", **fields):
-        body = {"name": name, "destination_url": "https://shop.example.com/serum", **fields}
-        r = self.post("/api/v1/campaigns", body)
-        assert r.status_code == 201, r.json
-        return r.json
-
-    def enrol(self, campaign, handle, **fields):
-        r = self.post(f"/api/v1/campaigns/{campaign}/creators", {"creator": handle, **fields})
-        assert r.status_code == 201, r.json
-        return r.json
-
-
 @pytest.fixture
 def api(client, api_key):
     return Api(client, api_key)
@@ -152,6 +103,19 @@ def enrolled(api):
     api.creator("maya")
     api.campaign()
     return api.enrol("glow-serum-launch", "maya", discount={"type": "percent", "value": "15"})
+
+
+@pytest.fixture
+def user(session):
+    """A dashboard login: EMAIL with PASSWORD."""
+    return users.create_user(session, email=EMAIL, password=PASSWORD)
+
+
+@pytest.fixture
+def dash(client, user):
+    """The test client logged in to the dashboard as `user`."""
+    assert log_in(client).status_code == 302
+    return Dash(client)
 
 
 @pytest.fixture

@@ -9,28 +9,29 @@ import threading
 import time
 import urllib.request
 
-from tests.conftest import backend_url
+from tests.helpers import backend_url
 
 SECRET_KEY = "live-server-test-secret-0123456789abcdef"
 WEBHOOK_SECRET = "whsec-live-test"
 
 
-def free_port():
-    """A loopback port nobody listens on right now."""
+def free_port(host="127.0.0.1"):
+    """A port on `host` (a loopback address) nobody listens on right now."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
 class LiveServer:
-    """Start `python -m tracker serve` on a temp SQLite database and collect its output."""
+    """Start `python -m tracker serve` on a database of its own and collect its output."""
 
-    def __init__(self, folder, **env):
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+    def __init__(self, folder, *, host="127.0.0.1", workers=1, threads=4, **env):
+        self.folder, self.host, self.workers, self.threads = folder, host, workers, threads
+        self.port = free_port(host)
+        self.url = f"http://{host}:{self.port}"
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         self.env = {
-            **os.environ, "PYTHONUNBUFFERED": "1", "TRACKER_INSTANCE": str(folder),
+            **inherited, "PYTHONUNBUFFERED": "1", "TRACKER_INSTANCE": str(folder),
             "TRACKER_DATABASE_URL": backend_url(folder, "tracker.db"),
             "TRACKER_SECRET_KEY": SECRET_KEY, "TRACKER_WEBHOOK_SECRETS": WEBHOOK_SECRET, **env,
         }  # fmt: skip
@@ -48,8 +49,8 @@ class LiveServer:
         """Serve, and return once /healthz answers."""
         self.lines = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "serve", "--port", str(self.port),
-             "--workers", "1", "--threads", "4"],
+            [sys.executable, "-m", "tracker", "serve", "--host", self.host, "--port",
+             str(self.port), "--workers", str(self.workers), "--threads", str(self.threads)],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         self.reader = threading.Thread(target=self._collect, daemon=True)

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import backend_url
+from tests.helpers import backend_url
 from tests.live_server import WEBHOOK_SECRET, LiveServer
 from tests.signing import sign_generic, sign_shopify
 

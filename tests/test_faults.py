@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import IPHONE, PG_URL
 from tests.faults import Relay, children, query, request
+from tests.helpers import IPHONE, PG_URL
 from tests.live_server import WEBHOOK_SECRET, LiveServer
 from tests.signing import sign_generic
 

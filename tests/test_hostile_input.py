@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from tests.helpers import EMAIL, PASSWORD
 from tests.signing import (
     PAYLOADS,
     sign_generic,
@@ -41,7 +42,6 @@ from tracker.models import (
 
 SECRETS = {"SHOPIFY_SECRETS": ["shpss_new"], "WOOCOMMERCE_SECRETS": ["wc_secret"],
            "STRIPE_SECRETS": ["whsec_test"], "WEBHOOK_SECRETS": ["generic_secret"]}  # fmt: skip
-EMAIL, PASSWORD = "ana@example.com", "correct horse battery"
 TABLES = (ApiKey, Campaign, Code, Creator, Enrolment, Link, Order, Refund, User, Delivery)
 
 

@@ -10,8 +10,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.conftest import IPHONE, PG_URL
 from tests.faults import query, request
+from tests.helpers import IPHONE, PG_URL
 from tests.live_server import WEBHOOK_SECRET, LiveServer
 from tests.signing import sign_generic
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel
 
-from tests.conftest import PG_URL, Api
+from tests.helpers import PG_URL, Api
 from tracker import create_app, db, migrations
 from tracker.api.keys import create_api_key
 

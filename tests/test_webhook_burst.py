@@ -2,10 +2,7 @@
 
 import http.client
 import json
-import os
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -14,8 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import backend_url
-from tests.live_server import free_port
+from tests.live_server import LiveServer
 from tests.signing import sign_generic, sign_shopify
 
 SECRET = "burst-secret"
@@ -54,32 +50,10 @@ def deliveries():
 
 @pytest.fixture
 def server(tmp_path):
-    port = free_port()
-    env = {**os.environ, "TRACKER_INSTANCE": str(tmp_path),
-           "TRACKER_DATABASE_URL": backend_url(tmp_path, "burst.db"),
-           "TRACKER_SECRET_KEY": "burst-test-secret-0123456789abcdef",
-           "TRACKER_WEBHOOK_SECRETS": SECRET, "TRACKER_SHOPIFY_SECRETS": SECRET}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "serve", "--port", str(port), "--workers", "2",
-         "--threads", "8"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    break
-            finally:
-                conn.close()
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("tracker serve did not start")
-            time.sleep(0.2)
-    yield port, backend_url(tmp_path, "burst.db")
-    process.terminate()
-    process.wait(15)
+    live = LiveServer(tmp_path, workers=2, threads=8, TRACKER_WEBHOOK_SECRETS=SECRET,
+                      TRACKER_SHOPIFY_SECRETS=SECRET).start()
+    yield live
+    live.stop()
 
 
 def post(port, path, body, headers):
@@ -93,17 +67,16 @@ def post(port, path, body, headers):
 
 
 def test_burst_with_duplicates_stores_each_order_once(server):
-    port, path = server
     work = deliveries()
     assert len(work) == 200
     random.Random(7).shuffle(work)
     started = time.monotonic()
     with ThreadPoolExecutor(32) as pool:
-        replies = list(pool.map(lambda w: post(port, *w), work))
+        replies = list(pool.map(lambda w: post(server.port, *w), work))
     assert time.monotonic() - started < 30
     assert Counter(status for status, _ in replies) == {200: 200}
     statuses = Counter((reply["status"], reply["order"] is not None) for _, reply in replies)
-    engine = create_engine(path, poolclass=NullPool)
+    engine = create_engine(server.env["TRACKER_DATABASE_URL"], poolclass=NullPool)
     with engine.connect() as conn:
         per_order = conn.execute(text(
             "select platform, external_id, count(*) from orders group by 1, 2")).all()

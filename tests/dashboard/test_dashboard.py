@@ -10,71 +10,9 @@ from freezegun import freeze_time
 from sqlalchemy import func
 from sqlmodel import select
 
+from tests.helpers import EMAIL, IPHONE, PASSWORD, log_in
 from tracker.dashboard import charts, users
 from tracker.models import Campaign, Creator, Enrolment, Order
-
-EMAIL, PASSWORD = "ana@example.com", "correct horse battery"
-
-
-def csrf_of(client):
-    """The session's CSRF token, as the pages embed it in every form."""
-    page = client.get("/dashboard/creators/new")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-
-
-class Dash:
-    """A logged-in test client whose posts carry the CSRF token (unless told not to)."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url, data=None, csrf=True, **kw):
-        data = dict(data or {})
-        if csrf:
-            data["csrf_token"] = csrf_of(self.client)
-        return self.client.post(url, data=data, **kw)
-
-    def campaign(self, name="Glow Serum Launch", **fields):
-        data = {"name": name, "destination_url": "https://shop.example.com/serum", **fields}
-        r = self.post("/dashboard/campaigns/new", data)
-        assert r.status_code == 302, r.text
-        return r.location.rsplit("/", 1)[1]
-
-    def creator(self, handle="maya", **fields):
-        data = {"handle": handle, "name": handle.title(), "platform": "instagram",
-                "followers": "8200", **fields}  # fmt: skip
-        r = self.post("/dashboard/creators/new", data)
-        assert r.status_code == 302, r.text
-        return handle
-
-    def enrol(self, slug, handle, **fields):
-        data = {"creator": handle, "fee": "100", "discount_type": "percent",
-                "discount_value": "15", **fields}  # fmt: skip
-        r = self.post(f"/dashboard/campaigns/{slug}/enrol", data)
-        assert r.status_code == 302, r.text
-        return r
-
-
-def log_in(client, email=EMAIL, password=PASSWORD, next_url=None):
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    data = {"email": email, "password": password, "csrf_token": token}
-    if next_url:
-        data["next"] = next_url
-    return client.post("/login", data=data)
-
-
-@pytest.fixture
-def user(session):
-    return users.create_user(session, email=EMAIL, password=PASSWORD)
-
-
-@pytest.fixture
-def dash(client, user):
-    assert log_in(client).status_code == 302
-    return Dash(client)
 
 
 def count(session, model):
@@ -525,27 +463,12 @@ def test_issue_another_link_and_code(dash):
     assert "link not created: slug" in dash.get(r.location).text
 
 
-def test_switch_a_link_off_and_on(dash):
-    slug = dash.campaign()
-    dash.enrol(slug, dash.creator("maya"))
-    back = f"/dashboard/campaigns/{slug}/creators/maya"
-    short = re.search(r'id="link-([a-z0-9]+)"', dash.get(back).text).group(1)
-    r = dash.post(f"/dashboard/links/{short}/disable", {"next": back})
-    assert r.location == back
-    assert "switched off" in dash.get(back).text
-    assert dash.client.get(f"/{short}").status_code == 404
-    dash.post(f"/dashboard/links/{short}/enable", {"next": "https://evil.example/"})
-    assert dash.client.get(f"/{short}").status_code == 302
-
-
 # --- reports on the pages ----------------------------------------------------------------
 
 
 @pytest.fixture
 def sold(dash, session):
     """A campaign where maya has 2 human clicks and one 80.00 order by code; liam nothing."""
-    from tests.conftest import IPHONE
-
     slug = dash.campaign()
     dash.enrol(slug, dash.creator("maya"), fee="50")
     dash.enrol(slug, dash.creator("liam", followers="600000"), fee="20")

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect, sync_playwright  # a test dependency: never skipped
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 from tests.live_server import WEBHOOK_SECRET, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from sqlmodel import SQLModel
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 
 # Real user agents, as the fetchers and browsers send them.
 PREVIEWS = {

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from sqlalchemy import func
 from sqlmodel import select
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 from tests.signing import sign_generic
 from tracker.clicks.retention import purge_clicks
 from tracker.models import Click, Order

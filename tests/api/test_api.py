@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import text
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 
 
 def assert_error(r, status, field):
@@ -703,18 +703,6 @@ def test_link_for_creator_not_enrolled_is_404(api, enrolled):
     assert_error(api.post("/api/v1/links", {**LINK, "creator": "ghost"}), 404, "creator")
     assert_error(api.post("/api/v1/links", {**LINK, "campaign": "nope"}), 404, "campaign")
     assert_error(api.get("/api/v1/links/nope"), 404, "link")
-
-
-def test_disabled_link_is_404_until_enabled_again(client, api, enrolled, clicks):
-    slug = enrolled["link"]["slug"]
-    r = api.patch(f"/api/v1/links/{slug}", {"disabled": True})
-    assert r.status_code == 200 and r.json["disabled"] is True
-    r = client.get("/" + slug, headers={"User-Agent": IPHONE, "Accept": "text/html"})
-    assert r.status_code == 404
-    assert "Location" not in r.headers
-    assert clicks() == []
-    api.patch(f"/api/v1/links/{slug}", {"disabled": False})
-    assert client.get("/" + slug, headers={"User-Agent": IPHONE}).status_code == 302
 
 
 def test_patch_link_destination_and_channel(client, api, enrolled):

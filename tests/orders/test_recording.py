@@ -159,15 +159,6 @@ def test_jpy_order_in_a_usd_campaign_is_attributed_but_unconverted(shop, record,
     assert order.commission_minor == 150  # in yen, kept out of USD totals by `unconverted`
 
 
-def test_stripe_promotion_code_id(api, shop, record):
-    r = api.post("/api/v1/codes", {"campaign": "glow-serum-launch", "creator": "leo",
-                                   "code": "LEOVIP", "stripe_promotion_code": "promo_1Abc"})
-    assert r.status_code == 201, r.json
-    out = record(event(platform="stripe", promotion_ids=("promo_1Abc",)))
-    assert (out.attribution.method, out.attribution.creator, out.order.code) == (
-        "code", "leo", "LEOVIP")
-
-
 def tclid(client, shop):
     location = client.get(f"/{shop['link']['slug']}").headers["Location"]
     return parse_qs(urlsplit(location).query)["tclid"][0]

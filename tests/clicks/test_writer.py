@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import IPHONE, PG_URL
+from tests.helpers import IPHONE, PG_URL
 from tracker import create_app
 
 

@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import select
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 from tracker.clicks.classify import click_row
 from tracker.models import Click, Link, Order
 

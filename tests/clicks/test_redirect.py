@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from tests.conftest import IPHONE
+from tests.helpers import IPHONE
 from tracker import create_app
 from tracker.models import Campaign, Creator, Enrolment, Link
 
@@ -104,13 +104,36 @@ def test_unknown_slug_is_a_json_404_for_programs(client, enrolled):
     assert r.json["error"]["message"]
 
 
+def switch_through_the_api(api, dash, slug, *, on):
+    """Switch the link on or off as a program does: PATCH its `disabled`."""
+    r = api.patch(f"/api/v1/links/{slug}", {"disabled": not on})
+    assert r.status_code == 200 and r.json["disabled"] is not on
+
+
+def switch_on_the_dashboard(api, dash, slug, *, on):
+    """Switch the link on or off as a marketer does: the buttons on the enrolment page."""
+    back = "/dashboard/campaigns/glow-serum-launch/creators/maya"
+    if on:
+        r = dash.post(f"/dashboard/links/{slug}/enable", {"next": "https://evil.example/"})
+        assert r.status_code == 302 and "evil.example" not in r.location
+    else:
+        r = dash.post(f"/dashboard/links/{slug}/disable", {"next": back})
+        assert r.location == back
+        assert "switched off" in dash.get(back).text
+
+
 @pytest.mark.parametrize("method", ["head", "get"])
-def test_disabled_link_is_404_for_get_and_head(api, client, enrolled, clicks, method):
+@pytest.mark.parametrize("switch", [switch_through_the_api, switch_on_the_dashboard],
+                         ids=["api", "dashboard"])
+def test_a_disabled_link_is_404_until_enabled_again(api, dash, client, enrolled, clicks, switch,
+                                                    method):
     slug = enrolled["link"]["slug"]
-    assert api.patch(f"/api/v1/links/{slug}", {"disabled": True}).status_code == 200
-    r = getattr(client, method)("/" + slug, headers={"User-Agent": IPHONE})
+    switch(api, dash, slug, on=False)
+    r = getattr(client, method)("/" + slug, headers={"User-Agent": IPHONE, "Accept": "text/html"})
     assert r.status_code == 404 and "Location" not in r.headers
     assert clicks() == []
+    switch(api, dash, slug, on=True)
+    assert getattr(client, method)("/" + slug, headers={"User-Agent": IPHONE}).status_code == 302
 
 
 @pytest.fixture
