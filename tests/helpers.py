@@ -38,7 +38,7 @@ class Api:
 
     def creator(self, handle="maya", **fields):
         body = {"handle": handle, "name": handle.title(), "platform": "instagram",
-                "followers": 8200, **fields}  # fmt: skip
+                "followers": 8200, **fields}
         r = self.post("/api/v1/creators", body)
         assert r.status_code == 201, r.json
         return r.json
@@ -87,14 +87,14 @@ class Dash:
 
     def creator(self, handle="maya", **fields):
         data = {"handle": handle, "name": handle.title(), "platform": "instagram",
-                "followers": "8200", **fields}  # fmt: skip
+                "followers": "8200", **fields}
         r = self.post("/dashboard/creators/new", data)
         assert r.status_code == 302, r.text
         return handle
 
     def enrol(self, slug, handle, **fields):
         data = {"creator": handle, "fee": "100", "discount_type": "percent",
-                "discount_value": "15", **fields}  # fmt: skip
+                "discount_value": "15", **fields}
         r = self.post(f"/dashboard/campaigns/{slug}/enrol", data)
         assert r.status_code == 302, r.text
         return r

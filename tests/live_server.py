@@ -34,13 +34,13 @@ class LiveServer:
             **inherited, "PYTHONUNBUFFERED": "1", "TRACKER_INSTANCE": str(folder),
             "TRACKER_DATABASE_URL": backend_url(folder, "tracker.db"),
             "TRACKER_SECRET_KEY": SECRET_KEY, "TRACKER_WEBHOOK_SECRETS": WEBHOOK_SECRET, **env,
-        }  # fmt: skip
+        }
         self.lines, self.process = [], None
 
     def command(self, *args, stdin=None):
         """Run another `tracker` command against the same database; return its stdout."""
         done = subprocess.run([sys.executable, "-m", "tracker", *args], env=self.env, input=stdin,
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+                              capture_output=True, text=True, timeout=600)
         if done.returncode:
             raise RuntimeError(f"tracker {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done.stdout
@@ -52,7 +52,7 @@ class LiveServer:
             [sys.executable, "-m", "tracker", "serve", "--host", self.host, "--port",
              str(self.port), "--workers", str(self.workers), "--threads", str(self.threads)],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        )
         self.reader = threading.Thread(target=self._collect, daemon=True)
         self.reader.start()
         deadline = time.monotonic() + timeout

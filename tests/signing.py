@@ -31,7 +31,7 @@ def _digest(secret, message):
 
 
 def sign_shopify(body, secret, *, topic="orders/create", shop="maya-skin.myshopify.com",
-                 event_id=None, webhook_id=None):  # fmt: skip
+                 event_id=None, webhook_id=None):
     """Shopify's headers: base64 HMAC-SHA256 of the body, topic, shop, event and webhook ids."""
     return {
         "Content-Type": "application/json",
@@ -46,7 +46,7 @@ def sign_shopify(body, secret, *, topic="orders/create", shop="maya-skin.myshopi
 
 
 def sign_woocommerce(body, secret, *, topic="order.created", source="https://shop.example.com/",
-                     delivery_id=None, webhook_id=7):  # fmt: skip
+                     delivery_id=None, webhook_id=7):
     """WooCommerce's headers: base64 HMAC-SHA256 of the (PHP-escaped) body, topic, source."""
     resource, _, event = topic.partition(".")
     return {
@@ -66,7 +66,7 @@ def woocommerce_ping(webhook_id=7):
     """The unsigned form post WooCommerce sends when a webhook is saved: (body, headers)."""
     return (f"webhook_id={webhook_id}".encode(),
             {"Content-Type": "application/x-www-form-urlencoded",
-             "User-Agent": "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)"})  # fmt: skip
+             "User-Agent": "WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)"})
 
 
 def sign_stripe(body, secret, timestamp, *, also=()):
@@ -81,7 +81,7 @@ def sign_stripe(body, secret, timestamp, *, also=()):
 def sign_generic(body, secret, *, event_id=None):
     """The generic endpoint's header: X-Tracker-Signature: sha256=<hex>, optional event id."""
     headers = {"Content-Type": "application/json",
-               "X-Tracker-Signature": "sha256=" + _digest(secret, body).hex()}  # fmt: skip
+               "X-Tracker-Signature": "sha256=" + _digest(secret, body).hex()}
     if event_id is not None:
         headers["X-Tracker-Event-Id"] = event_id
     return headers

@@ -24,10 +24,10 @@ def tracker(tmp_path, *args):
     """The installed console script, on a database of the test's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(TRACKER_SECRET_KEY=SECRET, TRACKER_INSTANCE=str(tmp_path / "instance"),
-               TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")  # fmt: skip
+               TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}")
     script = Path(sys.executable).with_name("tracker")
     return subprocess.run([str(script), *args], env=env, capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)  # fmt: skip
+                          timeout=120, cwd=tmp_path)
 
 
 # --- init-db ------------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
     server.start()
     try:
         conn = http.client.HTTPConnection(host, server.port, timeout=5,
-                                          source_address=(client_ip, 0))  # fmt: skip
+                                          source_address=(client_ip, 0))
         conn.request("GET", "/" + slug.upper(), headers={"User-Agent": IPHONE,
                                                          "Referer": "https://t.co/x"})
         response = conn.getresponse()
@@ -140,12 +140,12 @@ def test_serve_redirects_records_the_click_and_never_logs_the_ip(tmp_path):
 
 
 @pytest.mark.parametrize("name, value", [("TRACKER_PORT", "abc"), ("TRACKER_WORKERS", "two"),
-                                         ("TRACKER_THREADS", "1.5")])  # fmt: skip
+                                         ("TRACKER_THREADS", "1.5")])
 def test_serve_names_a_bad_environment_value(tmp_path, name, value):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     env.update(TRACKER_SECRET_KEY=SECRET, TRACKER_INSTANCE=str(tmp_path / "instance"),
                TRACKER_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.db'}", **{name: value})
     done = subprocess.run([str(Path(sys.executable).with_name("tracker")), "serve"], env=env,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert name in done.stderr and "Traceback" not in done.stderr

@@ -19,9 +19,9 @@ def tracker(tmp_path, *args, module=False, **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     clean.update(TRACKER_INSTANCE=str(tmp_path / "instance"), **env)
     command = [sys.executable, "-m", "tracker"] if module else [
-        str(Path(sys.executable).with_name("tracker"))]  # fmt: skip
+        str(Path(sys.executable).with_name("tracker"))]
     return subprocess.run([*command, *args], env=clean, capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)  # fmt: skip
+                          timeout=120, cwd=tmp_path)
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_debug_mode_runs_with_the_development_secret(env):
     "nano:0,micro", "nano:0,micro:ten", "nano:0,micro:-5", "nano:0,:100", "micro:100,mid:500",
     "", " ", "nano:0,,micro:100", "nano:0,micro:1.5", "nano:0;micro:100",
     "nano:0,nano:100", "nano:0,micro:100,Micro:500", "nano:0,micro:0",
-])  # fmt: skip
+])
 def test_bad_tiers_are_refused_naming_the_variable(env, tiers):
     env.setenv("TRACKER_TIERS", tiers)
     with pytest.raises(ConfigError, match="TRACKER_TIERS"):
@@ -103,7 +103,7 @@ def test_tiers_may_be_given_in_any_order_with_spaces(env):
 @pytest.mark.parametrize("url", [
     "not a url", "shop.db", "mysql://user@localhost/tracker", "mongodb://localhost/tracker",
     "sqlite+nosuchdriver:///x.db", "postgresql+nosuchdriver://u@h/db",
-])  # fmt: skip
+])
 def test_bad_database_url_is_refused_with_a_message(env, url):
     env.setenv("TRACKER_DATABASE_URL", url)
     with pytest.raises(ConfigError, match="TRACKER_DATABASE_URL") as caught:
@@ -113,7 +113,7 @@ def test_bad_database_url_is_refused_with_a_message(env, url):
 
 def test_bad_database_url_stops_the_command_without_leaking_the_password(tmp_path):
     done = tracker(tmp_path, "init-db", TRACKER_SECRET_KEY=SECRET,
-                   TRACKER_DATABASE_URL="mysql://shop:hunter2@db.internal/tracker")  # fmt: skip
+                   TRACKER_DATABASE_URL="mysql://shop:hunter2@db.internal/tracker")
     assert done.returncode == 2, done.stderr
     assert "TRACKER_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
     assert "hunter2" not in done.stderr
@@ -158,7 +158,7 @@ def test_a_short_secret_is_refused_in_production(env, secret):
 @pytest.mark.parametrize("base", [
     "go.brand.com", "ftp://go.brand.com", "https://", "//go.brand.com",
     "https://go.brand.com/?x=1", "https://go brand.com",
-])  # fmt: skip
+])
 def test_a_base_url_short_links_cannot_be_built_on_is_refused(env, base):
     env.setenv("TRACKER_BASE_URL", base)
     with pytest.raises(ConfigError, match="TRACKER_BASE_URL"):

@@ -31,7 +31,7 @@ FINAL = {"recorded", "updated", "duplicate", "ignored"}
 
 def _generic(n, status, event_id, **extra):
     data = {"order_id": f"K-{n}", "amount": "40.00", "currency": "USD",
-            "created_at": "2026-11-20T10:00:00Z", "status": status, **extra}  # fmt: skip
+            "created_at": "2026-11-20T10:00:00Z", "status": status, **extra}
     body = json.dumps(data).encode()
     headers = sign_generic(body, WEBHOOK_SECRET, event_id=event_id)
     return ("/webhooks/generic", body, headers, ("generic", event_id, status))
@@ -49,7 +49,7 @@ def deliveries():
         out += [_generic(n, "paid", f"p{n}"), _generic(n, "paid", f"p{n}")]  # a retry
         if n % 3 == 0:  # two partial refunds: refunded_amount is the running total
             out += [_generic(n, "refunded", f"r{n}a", refunded_amount="10.00"),
-                    _generic(n, "refunded", f"r{n}b", refunded_amount="15.00")]  # fmt: skip
+                    _generic(n, "refunded", f"r{n}b", refunded_amount="15.00")]
         elif n % 3 == 1:
             out.append(_generic(n, "cancelled", f"c{n}"))
         else:  # the same refund retried
@@ -148,13 +148,13 @@ def test_kill_9_mid_burst_loses_no_acknowledged_delivery_and_counts_none_twice(s
     with engine.connect() as conn:
         orders = conn.execute(text(
             "select platform, external_id, status, amount_minor, refunded_minor from orders"
-        )).all()  # fmt: skip
+        )).all()
         kept = conn.execute(text("select platform, event_id, topic, outcome from delivery")).all()
         refunds = conn.execute(text("select platform, order_ref, refund_id from refund")).all()
     engine.dispose()
 
     expected = {("generic", f"K-{n}"): ("cancelled", 4000, 0) if n % 3 == 1 else
-                ("paid", 4000, 1500) for n in range(GENERIC)}  # fmt: skip
+                ("paid", 4000, 1500) for n in range(GENERIC)}
     expected |= {("shopify", str(7000 + n)): ("paid", 1250, 250) for n in range(SHOPIFY)}
     assert Counter((p, x) for p, x, *_ in orders) == dict.fromkeys(expected, 1)
     assert {(p, x): tuple(rest) for p, x, *rest in orders} == expected

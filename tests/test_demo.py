@@ -98,7 +98,7 @@ def expected(s, *, daily=False):
         "aov": per_order(s["revenue"], s["orders"] - s["unconverted_orders"]),
         "conversion_rate": ratio(s["orders"], s["unique_clicks"]),
         "commission": cents(s["commission"]),
-    }  # fmt: skip
+    }
     if daily:
         return row
     cost = s["fee"] + s["product_cost"] + s["commission"]
@@ -108,7 +108,7 @@ def expected(s, *, daily=False):
         "roi": ratio(net - cost, cost), "roas": ratio(net, cost),
         "cpa": per_order(cost, s["orders"]),
         "cost_per_follower": ratio(Decimal(cost) / 100, s["followers"]),
-    }  # fmt: skip
+    }
 
 
 KEYS = {  # report kind: (group key of raw rows, the row's label fields)
@@ -118,9 +118,9 @@ KEYS = {  # report kind: (group key of raw rows, the row's label fields)
     "tiers": (None, lambda k: {"tier": k}),
     "platforms": (lambda camp, person, day: person["platform"], lambda k: {"platform": k}),
     "daily": (lambda camp, person, day: day and day.isoformat(), lambda k: {"day": k}),
-}  # fmt: skip
+}
 LABELS = {"creators": ("campaign", "creator"), "campaigns": ("campaign",), "tiers": ("tier",),
-          "platforms": ("platform",), "daily": ("day",)}  # fmt: skip
+          "platforms": ("platform",), "daily": ("day",)}
 
 
 def test_demo_reports_agree_with_a_recount_from_raw_rows(demo, app, api, session):

@@ -46,7 +46,7 @@ def generic_order(n, prefix="F"):
 
 
 def test_database_down_for_5_seconds_loses_no_click_and_shows_no_500(
-        tmp_path, enrolled, outage):  # fmt: skip
+        tmp_path, enrolled, outage):
     url, start_outage, end_outage = outage
     slug = enrolled["link"]["slug"]
     server = LiveServer(tmp_path / "srv", TRACKER_DATABASE_URL=url).start()
@@ -135,7 +135,7 @@ def test_kill_9_mid_webhook_burst_keeps_every_acknowledged_order_once(tmp_path, 
         server.start()  # the store redelivers everything it has no 2xx for (and some it has)
         with ThreadPoolExecutor(8) as pool:
             again = list(pool.map(lambda d: request(server.url, "POST", "/webhooks/generic",
-                                                    d[0], d[1])[0], deliveries))  # fmt: skip
+                                                    d[0], d[1])[0], deliveries))
         assert all(200 <= s < 300 for s in again), sorted(set(again))
         rows = query(url, "SELECT external_id, count(*) FROM orders GROUP BY external_id")
         assert sorted(rows) == sorted((f"K-{n}", 1) for n in range(len(deliveries)))
@@ -144,7 +144,7 @@ def test_kill_9_mid_webhook_burst_keeps_every_acknowledged_order_once(tmp_path, 
 
 
 def test_sigterm_mid_click_burst_answers_in_flight_requests_and_writes_their_clicks(
-        tmp_path, enrolled, app):  # fmt: skip
+        tmp_path, enrolled, app):
     url, slug = app.config["DATABASE_URL"], enrolled["link"]["slug"]
     server = LiveServer(tmp_path / "srv", TRACKER_DATABASE_URL=url).start()
     ids, statuses, lock = [], [], threading.Lock()

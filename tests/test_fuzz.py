@@ -19,15 +19,15 @@ PATHS = [
     "/api/v1/creators/maya", "/api/v1/reports/creators", "/api/v1/links", "/api/v1/codes",
     "/webhooks/shopify", "/webhooks/woocommerce", "/webhooks/stripe", "/webhooks/generic",
     "/dashboard/login", "/dashboard", "/healthz", "/", "/SLUG", "/slug/", "/%00", "/..%2f..",
-]  # fmt: skip
+]
 TABLES = ["api_key", "app_user", "creator", "campaign", "enrolment", "link", "code", "orders",
-          "delivery", "refund"]  # fmt: skip
+          "delivery", "refund"]
 LATIN1 = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=300)
 TOKEN = st.text("abcdefghijklmnopqrstuvwxyz-ABCXYZ", min_size=1, max_size=30)
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=50),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=20), inner,
-                                                                 max_size=5),  # fmt: skip
+                                                                 max_size=5),
     max_leaves=20,
 )
 HEADER_NAMES = st.sampled_from([
@@ -35,30 +35,30 @@ HEADER_NAMES = st.sampled_from([
     "X-Forwarded-For", "X-Shopify-Hmac-Sha256", "X-Shopify-Topic", "X-WC-Webhook-Signature",
     "Stripe-Signature", "X-Tracker-Signature", "X-Tracker-Event-Id", "Accept", "Range",
     "Transfer-Encoding", "Expect", "Content-Encoding", "Origin",
-]) | TOKEN  # fmt: skip
+]) | TOKEN
 HEADER_VALUES = LATIN1 | st.sampled_from([
     "application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=",
     "Bearer ", "Bearer " + "a" * 5000, "t=1,v1=zz", "sha256=" + "0" * 64, "x" * 7000,
     "../../etc/passwd", "identity", "gzip", "100-continue", "bytes=0-0,-1",
-])  # fmt: skip
+])
 
 
 @st.composite
 def requests(draw, slug):
     """One raw HTTP/1.1 request as bytes."""
     method = draw(st.sampled_from(["GET", "GET", "POST", "PATCH", "PUT", "DELETE", "HEAD",
-                                   "OPTIONS"]) | TOKEN.map(str.upper))  # fmt: skip
+                                   "OPTIONS"]) | TOKEN.map(str.upper))
     path = draw(st.sampled_from(PATHS) | st.just("/SLUG")
-                | LATIN1.map(lambda t: "/" + t.replace(" ", "%20")))  # fmt: skip
+                | LATIN1.map(lambda t: "/" + t.replace(" ", "%20")))
     path = path.replace("SLUG", slug).replace("slug", slug)
     if draw(st.booleans()):
         path += "?" + draw(st.sampled_from(["campaign=", "from=", "limit=", "format=",
                                             "creator="])) + draw(LATIN1).replace(" ", "+")
     body = draw(st.binary(max_size=2000) | JSON.map(lambda v: json.dumps(v).encode())
-                | st.just(b""))  # fmt: skip
+                | st.just(b""))
     headers = draw(st.lists(st.tuples(HEADER_NAMES, HEADER_VALUES), max_size=6))
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-             f"Content-Length: {len(body)}"]  # fmt: skip
+             f"Content-Length: {len(body)}"]
     lines += [f"{name}: {value.strip()}" for name, value in headers
               if name.lower() not in ("content-length", "transfer-encoding", "host")]
     return "\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body
@@ -93,7 +93,7 @@ def test_hostile_requests_at_the_real_server(tmp_path, app, enrolled):
         before = counts(url)  # after the server's first start made its API key and login
 
         @settings(max_examples=250, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+                  suppress_health_check=list(HealthCheck))
         @given(raw=requests(slug))
         def hit(raw):
             status, head = send(server.port, raw)

@@ -41,7 +41,7 @@ from tracker.models import (
 )
 
 SECRETS = {"SHOPIFY_SECRETS": ["shpss_new"], "WOOCOMMERCE_SECRETS": ["wc_secret"],
-           "STRIPE_SECRETS": ["whsec_test"], "WEBHOOK_SECRETS": ["generic_secret"]}  # fmt: skip
+           "STRIPE_SECRETS": ["whsec_test"], "WEBHOOK_SECRETS": ["generic_secret"]}
 TABLES = (ApiKey, Campaign, Code, Creator, Enrolment, Link, Order, Refund, User, Delivery)
 
 
@@ -51,7 +51,7 @@ def bounded(n):
         max_examples=n, deadline=None, derandomize=True, database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                HealthCheck.data_too_large],
-    )  # fmt: skip
+    )
 
 
 # --- strategies --------------------------------------------------------------------------
@@ -64,7 +64,7 @@ ODD = [
     "2026-02-30", "2026-11-20T10:00:00Z", "0.1", "percent", "fixed", "instagram", "paid",
     "refunded", "cancelled", "ä" * 300, "\u202e", "\ufeff", "𝔘𝔫𝔦", "²", "٣", "1" * 5000,
     "9999-12-31", "0001-01-01", "http://a:99999999/", "https://[::1",
-]  # fmt: skip
+]
 # what an HTTP client can encode at all (no lone surrogate): for query strings and forms
 SENDABLE = [s for s in ODD if not any("\ud800" <= ch <= "\udfff" for ch in s)]
 FIELDS = [
@@ -74,7 +74,7 @@ FIELDS = [
     "commission_rate", "code", "discount", "type", "value", "channel", "disabled",
     "stripe_promotion_code", "order_id", "amount", "created_at", "click_id", "landing_url",
     "status", "refunded_amount", "id",
-]  # fmt: skip
+]
 
 any_text = st.text(st.characters(exclude_categories=()), max_size=30)  # with lone surrogates
 texts = st.one_of(st.sampled_from(ODD), any_text)
@@ -98,7 +98,7 @@ content_types = st.sampled_from([
     None, "application/json", "application/json; charset=utf-16", "text/plain",
     "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=x",
     "application/xml", "*/*", "application/json; charset=\x00", "garbage",
-])  # fmt: skip
+])
 
 
 def encode(value):
@@ -112,14 +112,14 @@ bodies = st.one_of(
     json_objects.map(encode),
     st.sampled_from([b"", b"{", b"[]", b"null", b'"x"', b"NaN", b'{"a":1}' * 3,
                      b"\xff\xfe{\x00}", b'{"handle": "\\ud800"}', b"[" * 5000]),
-)  # fmt: skip
+)
 
 
 @st.composite
 def queries(draw):
     """A raw query string: known parameters, random ones, percent-encoding, NUL, length."""
     names = ["limit", "offset", "platform", "tier", "campaign", "creator", "from", "to",
-             "format", "next", "download", "q", "tclid", "page", "currency"]  # fmt: skip
+             "format", "next", "download", "q", "tclid", "page", "currency"]
     parts = []
     for _ in range(draw(st.integers(0, 5))):
         name = draw(st.sampled_from(names) | latin1)
@@ -134,7 +134,7 @@ segments = st.one_of(
     st.sampled_from(["maya", "MAYA", "glow-serum-launch", "MAYA15", "x", "..", ".", "%00", "%2F",
                      "a" * 65, "a" * 3000, "qr.svg", "qr.exe", "creators", "csv"]),
     st.text(st.characters(max_codepoint=255, exclude_characters="/?#"), min_size=1, max_size=40),
-)  # fmt: skip
+)
 
 
 # --- the checks ----------------------------------------------------------------------------
@@ -172,7 +172,7 @@ class World:
         r.close()
         assert r.status_code < 500, (method, path, r.status_code, r.data[:300])
         errors = [rec.getMessage() for rec in self.caplog.records  # an error, or any traceback
-                  if rec.levelno >= logging.ERROR or rec.exc_info]  # fmt: skip
+                  if rec.levelno >= logging.ERROR or rec.exc_info]
         assert not errors, errors
         if path.startswith(("/api/", "/webhooks/")) and r.status_code >= 400 and method != "HEAD":
             error = r.get_json()["error"]
@@ -210,7 +210,7 @@ API_WRITES = [
     ("POST", "/api/v1/campaigns/glow-serum-launch/creators"), ("POST", "/api/v1/links"),
     ("POST", "/api/v1/codes"), ("PATCH", "/api/v1/creators/maya"),
     ("PATCH", "/api/v1/campaigns/glow-serum-launch"), ("PATCH", "/api/v1/codes/MAYA15"),
-]  # fmt: skip
+]
 
 
 @bounded(300)
@@ -254,7 +254,7 @@ VALID = {
                                                        "utm_campaign": "glow"},
     ("PATCH", "/api/v1/codes/MAYA15"): {"stripe_promotion_code": "promo_2",
                                         "discount": {"type": "percent", "value": "20"}},
-}  # fmt: skip
+}
 
 
 @bounded(300)
@@ -276,19 +276,19 @@ def test_api_patch_of_a_link_refuses_any_json_cleanly(world, auth, data):
     body = data.draw(json_objects | st.dictionaries(
         st.sampled_from(["destination_url", "channel", "disabled"]), json_values, max_size=3))
     world.send("PATCH", f"/api/v1/links/{world.link}", data=encode(body),
-               headers={**auth, "Content-Type": "application/json"})  # fmt: skip
+               headers={**auth, "Content-Type": "application/json"})
 
 
 API_READS = ["/api/v1/creators", "/api/v1/campaigns", "/api/v1/links", "/api/v1/codes",
              "/api/v1/creators/{}", "/api/v1/campaigns/{}", "/api/v1/campaigns/{}/creators",
              "/api/v1/links/{}", "/api/v1/links/{}/qr.svg", "/api/v1/links/{}/qr.{}",
-             "/api/v1/codes/{}", "/api/v1/reports/{}"]  # fmt: skip
+             "/api/v1/codes/{}", "/api/v1/reports/{}"]
 
 
 @bounded(250)
 @given(template=st.sampled_from(API_READS), parts=st.lists(segments, min_size=2, max_size=2),
        query=queries(), kind=st.sampled_from(["creators", "campaigns", "tiers", "platforms",
-                                              "daily"]))  # fmt: skip
+                                              "daily"]))
 @example(template="/api/v1/creators/{}", parts=["%00", "x"], query="", kind="daily")  # NUL
 @example(template="/api/v1/links", parts=["x", "x"], query="creator=%00", kind="daily")
 def test_api_reads_answer_any_path_and_query(world, auth, template, parts, query, kind):
@@ -299,7 +299,7 @@ def test_api_reads_answer_any_path_and_query(world, auth, template, parts, query
 
 @bounded(150)
 @given(name=st.sampled_from(["Authorization", "X-Api-Key"]), value=header_values,
-       prefix=st.sampled_from(["", "Bearer ", "bearer ", "Basic ", "Bearer  "]))  # fmt: skip
+       prefix=st.sampled_from(["", "Bearer ", "bearer ", "Basic ", "Bearer  "]))
 def test_api_refuses_any_key_with_401(world, name, value, prefix):
     r = world.send("POST", "/api/v1/creators", headers={name: prefix + value},
                    json={"handle": "eve", "name": "Eve", "platform": "tiktok", "followers": 1})
@@ -313,9 +313,9 @@ PLATFORM_TOPICS = {
                 "refunds/create", "products/update"],
     "woocommerce": ["order.created", "order.updated", "product.updated", "action.woo"],
     "stripe": [], "generic": [],
-}  # fmt: skip
+}
 PAYLOAD_FILES = {p: sorted(f"{p}/{f.name}" for f in (PAYLOADS / p).glob("*.json"))
-                 for p in PLATFORM_TOPICS}  # fmt: skip
+                 for p in PLATFORM_TOPICS}
 
 
 WEBHOOK_HEADERS = [  # every header the endpoints read, except the signatures themselves
@@ -323,7 +323,7 @@ WEBHOOK_HEADERS = [  # every header the endpoints read, except the signatures th
     "X-Shopify-Triggered-At", "X-Shopify-Api-Version", "X-WC-Webhook-Source",
     "X-WC-Webhook-Topic", "X-WC-Webhook-Resource", "X-WC-Webhook-Event", "X-WC-Webhook-ID",
     "X-WC-Webhook-Delivery-ID", "X-Tracker-Event-Id", "Content-Type", "User-Agent",
-]  # fmt: skip
+]
 
 
 def _paths(doc, here=()):
@@ -374,7 +374,7 @@ def test_webhooks_take_validly_signed_garbage_without_a_500(world, data, platfor
     event_id = data.draw(st.none() | latin1, "event id")
     headers = signed(platform, body, topic, event_id or None)
     headers.update(data.draw(st.dictionaries(st.sampled_from(WEBHOOK_HEADERS), header_values,
-                                             max_size=3), "headers"))  # fmt: skip
+                                             max_size=3), "headers"))
     # a refused body is kept as an invalid delivery (to replay later); no order or refund
     world.send("POST", f"/webhooks/{platform}", data=body, headers=headers, kept=["delivery"])
 
@@ -382,7 +382,7 @@ def test_webhooks_take_validly_signed_garbage_without_a_500(world, data, platfor
 @bounded(200)
 @given(platform=st.sampled_from(sorted(PLATFORM_TOPICS)), value=header_values, body=bodies,
        header=st.sampled_from(["X-Shopify-Hmac-Sha256", "X-WC-Webhook-Signature",
-                               "Stripe-Signature", "X-Tracker-Signature"]))  # fmt: skip
+                               "Stripe-Signature", "X-Tracker-Signature"]))
 def test_webhooks_refuse_any_bad_signature_with_401(world, platform, value, body, header):
     for prefix in ("", "sha256=", "t=1,v1=", f"t={int(time.time())},v1="):
         r = world.send("POST", f"/webhooks/{platform}", data=body, headers={header: prefix + value})
@@ -397,9 +397,9 @@ def test_webhooks_refuse_any_bad_signature_with_401(world, platform, value, body
 @bounded(200)
 @given(ua=st.none() | header_values, referrer=st.none() | header_values,
        forwarded=st.none() | header_values, accept=st.none() | header_values,
-       method=st.sampled_from(["GET", "HEAD"]), query=queries())  # fmt: skip
+       method=st.sampled_from(["GET", "HEAD"]), query=queries())
 def test_short_link_redirects_whatever_the_headers(make_app, world, ua, referrer, forwarded,
-                                                   accept, method, query):  # fmt: skip
+                                                   accept, method, query):
     proxied = make_app(PROXY_COUNT=2) if not hasattr(world, "proxied") else world.proxied
     world.proxied = proxied
     headers = {name: value for name, value in [("User-Agent", ua), ("Referer", referrer),
@@ -407,7 +407,7 @@ def test_short_link_redirects_whatever_the_headers(make_app, world, ua, referrer
     for client in (world.client, proxied.test_client()):
         clicks = world.clicks()
         r = world.send(method, "/" + world.link.upper(), client=client, headers=headers,
-                       query_string=query)  # fmt: skip
+                       query_string=query)
         assert r.status_code == 302 and r.location.startswith("https://shop.example.com/serum")
         assert world.clicks() == clicks + (method == "GET")
 
@@ -419,21 +419,21 @@ ODD_HEADERS = ["Host", "Cookie", "Accept", "Accept-Encoding", "Accept-Language",
                "If-Modified-Since", "If-None-Match", "Range", "X-Api-Key", "Authorization"]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "PROPFIND"]
 PREFIXES = ["", "api/v1/", "api/v1/links/", "webhooks/", "dashboard/", "dashboard/campaigns/",
-            "dashboard/links/", "static/", "healthz/", "login/"]  # fmt: skip
+            "dashboard/links/", "static/", "healthz/", "login/"]
 
 
 @bounded(300)
 @given(method=st.sampled_from(METHODS), prefix=st.sampled_from(PREFIXES),
        parts=st.lists(segments, max_size=3), query=queries(), body=bodies,
        content_type=content_types, logged_in=st.booleans(), trailing=st.booleans(),
-       odd=st.dictionaries(st.sampled_from(ODD_HEADERS), header_values, max_size=4))  # fmt: skip
+       odd=st.dictionaries(st.sampled_from(ODD_HEADERS), header_values, max_size=4))
 def test_any_method_on_any_path_is_never_a_500(world, auth, dash, method, prefix, parts, query,
                                                body, content_type, logged_in, trailing, odd):
     path = "/" + prefix + "/".join(parts) + ("/" if trailing else "")
     headers = {**auth, **({"Content-Type": content_type} if content_type else {}), **odd}
     client = dash[0] if logged_in else world.client
     world.send(method, path, client=client, data=body, query_string=query, headers=headers,
-               kept=["delivery"])  # fmt: skip
+               kept=["delivery"])
 
 
 # --- dashboard forms -------------------------------------------------------------------------
@@ -460,7 +460,7 @@ FORMS = {
     "/dashboard/creators/maya/edit": ["handle", "name", "platform", "followers", "email",
                                       "engagement_rate", "niche"],
     "/dashboard/creators/import": ["text"],
-}  # fmt: skip
+}
 form_text = st.one_of(st.sampled_from(SENDABLE), st.text(max_size=40))
 
 
@@ -470,11 +470,11 @@ def test_dashboard_forms_refuse_any_value_cleanly(world, dash, data, path, raw):
     client, token = dash
     names = FORMS[path]
     form = data.draw(st.dictionaries(st.sampled_from(names) | st.text(max_size=10), form_text,
-                                     max_size=len(names) + 2), "form")  # fmt: skip
+                                     max_size=len(names) + 2), "form")
     form["csrf_token"] = token
     if raw is not None:  # undecodable bytes, as a broken client or a fuzzer sends them
         world.send("POST", path, client=client, data=raw + b"&csrf_token=" + token.encode(),
-                   content_type="application/x-www-form-urlencoded")  # fmt: skip
+                   content_type="application/x-www-form-urlencoded")
     else:
         world.send("POST", path, client=client, data=form)
 
@@ -490,7 +490,7 @@ def test_dashboard_import_refuses_any_file_cleanly(world, dash, text):
     client, token = dash
     world.send("POST", "/dashboard/creators/import", client=client,
                data={"csrf_token": token, "file": (io.BytesIO(text.encode("utf-8", "replace")),
-                                                   "creators.csv")})  # fmt: skip
+                                                   "creators.csv")})
 
 
 DASH_PAGES = [
@@ -501,17 +501,17 @@ DASH_PAGES = [
     "/dashboard/reports/creators.csv", "/dashboard/campaigns/glow-serum-launch/enrol",
     "/dashboard/campaigns/glow-serum-launch/edit", "/dashboard/creators/maya/edit",
     "/dashboard/account", "/dashboard/creators/import", "/dashboard/campaigns/new",
-]  # fmt: skip
+]
 query_values = st.one_of(
     st.dates().map(str),  # 0001-01-01 to 9999-12-31: a chart must not step past either end
     st.sampled_from(SENDABLE), latin1, st.integers(-(10**6), 10**20).map(str),
-)  # fmt: skip
+)
 
 
 @bounded(200)
 @given(path=st.sampled_from(DASH_PAGES), query=st.dictionaries(
     st.sampled_from(["from", "to", "page", "q", "campaign", "creator", "currency", "format",
-                     "download", "next"]), query_values, max_size=4))  # fmt: skip
+                     "download", "next"]), query_values, max_size=4))
 @example(path=DASH_PAGES[3], query={"from": "0001-01-01", "to": "9999-12-31"})  # past the end
 @example(path=DASH_PAGES[3], query={"from": "0001-01-01", "to": "0001-01-02"})  # before 1-1-1
 @example(path="/dashboard/creators", query={"page": "²"})  # a digit to isdigit, not to int
@@ -520,11 +520,11 @@ def test_dashboard_pages_answer_any_query(world, dash, path, query):
 
 
 @pytest.mark.parametrize("field, value", [("followers", "²"), ("followers", "1" * 5000),
-                                          ("name", "Eve\x00"), ("niche", "a\x00b")])  # fmt: skip
+                                          ("name", "Eve\x00"), ("niche", "a\x00b")])
 def test_dashboard_creator_form_refuses_what_cannot_be_stored(world, dash, field, value):
     client, token = dash
     form = {"csrf_token": token, "handle": "eve", "name": "Eve", "platform": "tiktok",
-            "followers": "12000", field: value}  # fmt: skip
+            "followers": "12000", field: value}
     r = world.send("POST", "/dashboard/creators/new", client=client, data=form)
     assert r.status_code == 422 and field in r.text
 
@@ -546,7 +546,7 @@ def test_a_nul_in_the_login_email_is_a_wrong_login(world):
     ("shopify", "X-Shopify-Event-Id"), ("shopify", "X-Shopify-Shop-Domain"),
     ("shopify", "X-Shopify-Topic"), ("woocommerce", "X-WC-Webhook-Source"),
     ("woocommerce", "X-WC-Webhook-Topic"), ("generic", "X-Tracker-Event-Id"),
-])  # fmt: skip
+])
 @pytest.mark.parametrize("good", [True, False])
 def test_a_nul_in_a_webhook_header_is_dropped_not_a_503(world, platform, name, good):
     # PostgreSQL cannot store or compare a NUL: the store would get 503s and retry forever
@@ -559,7 +559,7 @@ def test_a_nul_in_a_webhook_header_is_dropped_not_a_503(world, platform, name, g
 
 
 @pytest.mark.parametrize("url", ["http://shop.example.com:99999999/", "https://shop.example.com:x/",
-                                 "https://shop.example.com:0/"])  # fmt: skip
+                                 "https://shop.example.com:0/"])
 def test_a_destination_with_an_impossible_port_is_refused(world, auth, url):
     body = {"name": "Spring", "destination_url": url}
     r = world.send("POST", "/api/v1/campaigns", json=body, headers=auth)

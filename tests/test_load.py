@@ -27,7 +27,7 @@ def deliveries(codes):
     out = []
     for n in range(ORDERS):
         order = {"order_id": f"L-{n}", "amount": "40.00", "currency": "USD",
-                 "created_at": "2026-11-20T10:00:00Z", "status": "paid"}  # fmt: skip
+                 "created_at": "2026-11-20T10:00:00Z", "status": "paid"}
         if codes[n % 3]:
             order["code"] = codes[n % 3]
         sends = [(order, f"p{n}"), (order, f"p{n}")]
@@ -59,7 +59,7 @@ def test_two_instances_under_load_store_each_click_and_order_once(tmp_path, api,
             slug = rng.choice(list(slugs))
             server = servers[rng.randrange(2)]
             status, headers = request(server.url, "GET", f"/{slug}",
-                                      headers={"User-Agent": IPHONE})  # fmt: skip
+                                      headers={"User-Agent": IPHONE})
             with lock:
                 statuses[status] += 1
                 if status == 302:
@@ -70,7 +70,7 @@ def test_two_instances_under_load_store_each_click_and_order_once(tmp_path, api,
         body, headers = delivery
         with ThreadPoolExecutor(2) as both:  # the same delivery to both instances at once
             return list(both.map(lambda s: request(s.url, "POST", "/webhooks/generic", body,
-                                                   headers)[0], servers))  # fmt: skip
+                                                   headers)[0], servers))
 
     try:
         for server in servers:

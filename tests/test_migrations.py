@@ -84,7 +84,7 @@ def test_a_database_made_before_migrations_is_adopted_not_recreated(engine):
     db.create_all(engine)  # what every version before migrations did at start
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO api_key (name, prefix, key_hash, created_at) VALUES "
-                          "('old', 'p', 'h', CURRENT_TIMESTAMP)"))  # fmt: skip
+                          "('old', 'p', 'h', CURRENT_TIMESTAMP)"))
     migrations.upgrade(engine)
     assert migrations.current(engine) == head()
     with engine.connect() as conn:

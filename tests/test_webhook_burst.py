@@ -23,10 +23,10 @@ def deliveries():
     out = []
     for n in range(GENERIC):
         paid = {"order_id": f"B-{n}", "amount": "40.00", "currency": "USD",
-                "created_at": "2026-11-20T10:00:00Z", "status": "paid"}  # fmt: skip
+                "created_at": "2026-11-20T10:00:00Z", "status": "paid"}
         refunded = {**paid, "status": "refunded", "refunded_amount": "15.00"}
         for data, event_id in [(paid, f"p{n}"), (paid, f"p{n}"), (refunded, f"r{n}"),
-                               (refunded, f"r{n}-again")]:  # fmt: skip
+                               (refunded, f"r{n}-again")]:
             body = json.dumps(data).encode()
             out.append(("/webhooks/generic", body, sign_generic(body, SECRET, event_id=event_id)))
     for n in range(SHOPIFY):
@@ -38,7 +38,7 @@ def deliveries():
             ("orders/create", f"s{n}"), ("orders/paid", f"s{n}-paid")]
         for topic, event_id in sends:
             headers = sign_shopify(body, SECRET, topic=topic, shop="burst.myshopify.com",
-                                   event_id=event_id)  # fmt: skip
+                                   event_id=event_id)
             out.append(("/webhooks/shopify", body, headers))
     for n in range(REFUNDS):  # racing their own orders: either may be stored first
         body = json.dumps({"id": 9000 + n, "order_id": 5000 + n, "transactions": [

@@ -37,7 +37,7 @@ def location_query(client, slug, ua=IPHONE):
     ("get", "/api/v1/campaigns"),
     ("patch", "/api/v1/links/anything"),
     ("get", "/api/v1/links/anything/qr.png"),
-])  # fmt: skip
+])
 def test_missing_key_is_401_json(client, method, url):
     r = getattr(client, method)(url, json={})
     assert_error(r, 401, None)
@@ -48,7 +48,7 @@ def test_missing_key_is_401_json(client, method, url):
     lambda key: {"Authorization": f"Bearer {key}"},
     lambda key: {"Authorization": f"bearer {key}"},
     lambda key: {"X-Api-Key": key},
-])  # fmt: skip
+])
 def test_key_accepted_as_bearer_or_x_api_key(client, api_key, make_headers):
     r = client.get("/api/v1/creators", headers=make_headers(api_key))
     assert r.status_code == 200
@@ -63,7 +63,7 @@ def test_key_accepted_as_bearer_or_x_api_key(client, api_key, make_headers):
     lambda key: {"Authorization": "Bearer "},
     lambda key: {"X-Api-Key": key.upper()},
     lambda key: {"X-Api-Key": key * 10},
-])  # fmt: skip
+])
 def test_bad_key_is_401(client, api_key, make_headers):
     assert_error(client.get("/api/v1/creators", headers=make_headers(api_key)), 401, None)
 
@@ -88,7 +88,7 @@ def test_keys_are_stored_hashed(app, session, api_key):
     (b"null", "application/json"),
     (b'{"handle": "maya"}', "text/plain"),
     (b"handle=maya", "application/x-www-form-urlencoded"),
-])  # fmt: skip
+])
 @pytest.mark.parametrize("method, url", [
     ("post", "/api/v1/creators"),
     ("patch", "/api/v1/creators/maya"),
@@ -96,7 +96,7 @@ def test_keys_are_stored_hashed(app, session, api_key):
     ("post", "/api/v1/campaigns/glow-serum-launch/creators"),
     ("post", "/api/v1/links"),
     ("post", "/api/v1/codes"),
-])  # fmt: skip
+])
 def test_unreadable_or_non_object_body_is_400(enrolled, api, method, url, body, content_type):
     headers = {**api.headers, "Content-Type": content_type}
     r = getattr(api.client, method)(url, data=body, headers=headers)
@@ -119,7 +119,7 @@ def test_unreadable_or_non_object_body_is_400(enrolled, api, method, url, body, 
                                "discount": {"type": "percent", "value": "5", "max": "1"}},
      "discount.max"),
     ("patch", "/api/v1/codes/MAYA15", {"code": "OTHER"}, "code"),
-])  # fmt: skip
+])
 def test_unknown_fields_are_422_naming_them(enrolled, api, method, url, body, field):
     url = url.format(slug=enrolled["link"]["slug"])
     before = api.get("/api/v1/creators/maya").json
@@ -139,7 +139,7 @@ def test_create_creator_returns_it_with_id_and_tier(api):
     r = api.post("/api/v1/creators", {
         "handle": "maya", "name": "Maya Lopez", "platform": "instagram", "followers": 8200,
         "email": "maya@example.com", "engagement_rate": "0.042", "niche": "skincare",
-    })  # fmt: skip
+    })
     assert r.status_code == 201
     body = r.json
     assert isinstance(body["id"], int)
@@ -147,7 +147,7 @@ def test_create_creator_returns_it_with_id_and_tier(api):
     assert {k: body[k] for k in ("handle", "name", "platform", "followers", "email", "niche")} == {
         "handle": "maya", "name": "Maya Lopez", "platform": "instagram", "followers": 8200,
         "email": "maya@example.com", "niche": "skincare",
-    }  # fmt: skip
+    }
     assert float(body["engagement_rate"]) == pytest.approx(0.042)
     assert datetime.fromisoformat(body["created_at"]).utcoffset().total_seconds() == 0
     assert api.get("/api/v1/creators/maya").json == body
@@ -157,7 +157,7 @@ def test_create_creator_returns_it_with_id_and_tier(api):
     ("@Maya", "maya"),
     ("MAYA.Rose", "maya.rose"),
     ("  @maya_r-1 ", "maya_r-1"),
-])  # fmt: skip
+])
 def test_handle_is_lower_case_without_leading_at(api, given, stored):
     assert api.creator(given)["handle"] == stored
     assert api.get(f"/api/v1/creators/{given.strip()}").json["handle"] == stored
@@ -167,7 +167,7 @@ def test_handle_is_lower_case_without_leading_at(api, given, stored):
 def test_duplicate_handle_is_409_case_insensitively(api, second):
     api.creator("maya")
     r = api.post("/api/v1/creators", {"handle": second, "name": "M", "platform": "tiktok",
-                                      "followers": 1})  # fmt: skip
+                                      "followers": 1})
     assert_error(r, 409, "handle")
     assert len(api.get("/api/v1/creators").json["creators"]) == 1
 
@@ -185,7 +185,7 @@ CREATOR = {"handle": "zoe", "name": "Zoe", "platform": "tiktok", "followers": 12
     ("email", "not-an-email"), ("email", "zoe@localhost"), ("email", 7),
     ("engagement_rate", "1.5"), ("engagement_rate", "-0.1"), ("engagement_rate", "lots"),
     ("niche", "x" * 101),
-])  # fmt: skip
+])
 def test_invalid_creator_field_is_422_naming_it(api, field, value):
     r = api.post("/api/v1/creators", {**CREATOR, field: value})
     assert_error(r, 422, field)
@@ -201,7 +201,7 @@ def test_missing_creator_field_is_422_naming_it(api, field):
 @pytest.mark.parametrize("platform", [
     "instagram", "tiktok", "youtube", "facebook", "snapchat",
     "twitter", "twitch", "pinterest", "blog", "other",
-])  # fmt: skip
+])
 def test_every_contract_platform_is_accepted(api, platform):
     assert api.creator("zoe", platform=platform)["platform"] == platform
 
@@ -219,7 +219,7 @@ def test_platform_is_case_insensitive(api):
     (0, "nano"), (9_999, "nano"), (10_000, "micro"), (49_999, "micro"), (50_000, "mid"),
     (499_999, "mid"), (500_000, "macro"), (999_999, "macro"), (1_000_000, "mega"),
     (250_000_000, "mega"),
-])  # fmt: skip
+])
 def test_tier_follows_the_default_bands(api, followers, tier):
     assert api.creator("zoe", followers=followers)["tier"] == tier
 
@@ -297,7 +297,7 @@ def test_patch_creator_handle_is_normalised_and_unique(api):
     ("followers", -5), ("followers", "5"), ("platform", "myspace"), ("handle", "a b"),
     ("email", "nope"), ("name", ""), ("handle", None), ("name", None), ("platform", None),
     ("followers", None),
-])  # fmt: skip
+])
 def test_patch_creator_invalid_is_422_and_changes_nothing(api, field, value):
     before = api.creator("maya")
     assert_error(api.patch("/api/v1/creators/maya", {field: value}), 422, field)
@@ -325,7 +325,7 @@ def test_create_campaign_defaults(api):
         "destination_url": "https://shop.example.com/serum", "currency": "USD",
         "attribution_window_days": 30, "starts_on": None, "ends_on": None,
         "utm_medium": "influencer", "utm_campaign": "glow-serum-launch",
-    }  # fmt: skip
+    }
     assert api.get("/api/v1/campaigns/Glow-Serum-Launch").json == body
 
 
@@ -338,7 +338,7 @@ def test_derived_slugs_are_de_duplicated(api):
     ("Été 2025: Glow", "ete-2025-glow"),
     ("  Black   Friday -- 50% off ", "black-friday-50-off"),
     ("!!!", "campaign"),
-])  # fmt: skip
+])
 def test_slug_is_derived_from_the_name(api, name, slug):
     assert api.campaign(name)["slug"] == slug
 
@@ -346,7 +346,7 @@ def test_slug_is_derived_from_the_name(api, name, slug):
 def test_explicit_slug_is_lower_cased_and_conflicts_are_409(api):
     assert api.campaign("A", slug="Summer-Drop")["slug"] == "summer-drop"
     r = api.post("/api/v1/campaigns", {"name": "B", "slug": "SUMMER-DROP",
-                                       "destination_url": "https://shop.example.com"})  # fmt: skip
+                                       "destination_url": "https://shop.example.com"})
     assert_error(r, 409, "slug")
     assert len(api.get("/api/v1/campaigns").json["campaigns"]) == 1
 
@@ -372,7 +372,7 @@ CAMPAIGN = {"name": "Glow", "destination_url": "https://shop.example.com/serum"}
     ("attribution_window_days", 30.5), ("attribution_window_days", None),
     ("starts_on", "2025-02-30"), ("starts_on", "tomorrow"), ("ends_on", "2025/06/01"),
     ("utm_medium", ""), ("utm_medium", None), ("utm_campaign", ""),
-])  # fmt: skip
+])
 def test_invalid_campaign_field_is_422_naming_it(api, field, value):
     assert_error(api.post("/api/v1/campaigns", {**CAMPAIGN, field: value}), 422, field)
     assert api.get("/api/v1/campaigns").json == {"campaigns": []}
@@ -387,7 +387,7 @@ def test_missing_campaign_field_is_422_naming_it(api, field):
 @pytest.mark.parametrize("url", [
     "http://shop.example.com", "https://shop.example.com/serum?ref=ig#buy",
     "https://xn--bcher-kva.example/p", "https://shop.example.com:8443/p",
-])  # fmt: skip
+])
 def test_absolute_http_destinations_are_accepted(api, url):
     assert api.campaign(destination_url=url)["destination_url"] == url
 
@@ -404,7 +404,7 @@ def test_attribution_window_in_range_is_accepted(api, days):
 
 def test_ends_on_before_starts_on_is_422(api):
     r = api.post("/api/v1/campaigns", {**CAMPAIGN, "starts_on": "2025-06-10",
-                                       "ends_on": "2025-06-09"})  # fmt: skip
+                                       "ends_on": "2025-06-09"})
     assert_error(r, 422, "ends_on")
     body = api.campaign(starts_on="2025-06-10", ends_on="2025-06-10")
     assert (body["starts_on"], body["ends_on"]) == ("2025-06-10", "2025-06-10")
@@ -462,7 +462,7 @@ def test_patch_campaign_destination_moves_links_that_use_it(client, api, enrolle
     ({"attribution_window_days": 400}, 422, "attribution_window_days"),
     ({"currency": "XX"}, 422, "currency"),
     ({"name": None}, 422, "name"),
-])  # fmt: skip
+])
 def test_patch_campaign_invalid_changes_nothing(api, body, status, field):
     api.campaign("Other")
     before = api.campaign(starts_on="2025-06-01", ends_on="2025-06-30")
@@ -479,7 +479,7 @@ def test_enrol_answers_201_with_creator_campaign_link_and_code(api):
     r = api.post("/api/v1/campaigns/Glow-Serum-Launch/creators", {
         "creator": "@Maya", "fee": "250.00", "product_cost": "40", "commission_rate": "0.10",
         "discount": {"type": "percent", "value": "15"},
-    })  # fmt: skip
+    })
     assert r.status_code == 201, r.json
     body = r.json
     assert body["creator"]["handle"] == "maya"
@@ -592,7 +592,7 @@ ENROL = {"creator": "maya"}
     ("discount", {"type": "percent", "value": "-5"}, "discount.value"),
     ("discount", {"type": "fixed", "value": "five"}, "discount.value"),
     ("discount", {"type": "fixed", "value": "5.001"}, "discount.value"),
-])  # fmt: skip
+])
 def test_invalid_enrolment_is_422_naming_the_field(api, field, value, named):
     api.creator("maya")
     api.campaign()
@@ -603,7 +603,7 @@ def test_invalid_enrolment_is_422_naming_the_field(api, field, value, named):
 
 @pytest.mark.parametrize("rate, shown", [
     ("0", "0.0000"), ("1", "1.0000"), ("0.1234", "0.1234"), (0, "0.0000"), ("0.07", "0.0700"),
-])  # fmt: skip
+])
 def test_commission_rate_is_a_fraction_between_0_and_1(api, rate, shown):
     api.creator("maya")
     api.campaign()
@@ -674,7 +674,7 @@ def test_vanity_slug(client, api, enrolled):
 @pytest.mark.parametrize("slug", [
     "api", "webhooks", "dashboard", "login", "logout", "static", "healthz", "API", "Healthz",
     "favicon.ico", "robots.txt",
-])  # fmt: skip
+])
 def test_reserved_slugs_are_refused(api, enrolled, slug):
     r = api.post("/api/v1/links", {"campaign": "glow-serum-launch", "creator": "maya",
                                    "slug": slug})
@@ -691,7 +691,7 @@ LINK = {"campaign": "glow-serum-launch", "creator": "maya"}
     ("destination_url", "//evil.com"),
     ("channel", "Story Time"), ("channel", "x" * 31), ("channel", ""),
     ("campaign", None), ("creator", None),
-])  # fmt: skip
+])
 def test_invalid_link_is_422_naming_the_field(api, enrolled, field, value):
     assert_error(api.post("/api/v1/links", {**LINK, field: value}), 422, field)
     assert len(api.get("/api/v1/links").json["links"]) == 1
@@ -722,7 +722,7 @@ def test_patch_link_destination_and_channel(client, api, enrolled):
     ({"disabled": "yes please"}, "disabled"),
     ({"disabled": None}, "disabled"),
     ({"channel": "Bio Link"}, "channel"),
-])  # fmt: skip
+])
 def test_patch_link_invalid_changes_nothing(api, enrolled, body, field):
     slug = enrolled["link"]["slug"]
     before = api.get(f"/api/v1/links/{slug}").json

@@ -51,10 +51,10 @@ def test_import_shows_progress_for_a_large_file(runner, api, tmp_path):
 
 @pytest.mark.parametrize("encoding, newline", [
     ("utf-8", "\r\n"), ("utf-8-sig", "\n"), ("utf-8-sig", "\r\n"),
-], ids=["CRLF", "BOM", "BOM+CRLF"])  # fmt: skip
+], ids=["CRLF", "BOM", "BOM+CRLF"])
 def test_import_reads_bom_and_crlf_files(runner, api, tmp_path, encoding, newline):
     path = write(tmp_path, GOOD.replace("Maya Glow", "Maÿa Glöw"), encoding=encoding,
-                 newline=newline)  # fmt: skip
+                 newline=newline)
     result = runner.invoke(args=["import-creators", path])
     assert result.exit_code == 0, result.output
     assert handles(api) == ["lena", "maya", "omar"]
@@ -84,12 +84,12 @@ bo b,Bob,blog,10,,,
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["LF", "CRLF"])
 def test_every_bad_row_is_reported_by_line_and_nothing_is_imported(runner, api, tmp_path,
-                                                                   newline):  # fmt: skip
+                                                                   newline):
     path = write(tmp_path, BAD, newline=newline)
     result = runner.invoke(args=["import-creators", path])
     assert result.exit_code == 1
     errors = {int(line.split(":")[1]): line for line in result.stderr.splitlines()
-              if line.startswith(path + ":")}  # fmt: skip
+              if line.startswith(path + ":")}
     assert sorted(errors) == [3, 4, 5, 6, 8, 9, 10, 11]  # line 7 is blank, line 2 is good
     assert "platform" in errors[3] and "handle" in errors[4] and "line 2" in errors[4]
     assert "name" in errors[5] and "followers" in errors[6] and "followers" in errors[8]
@@ -118,7 +118,7 @@ def test_handles_already_in_the_database_are_bad_rows(runner, api, tmp_path):
     ("", "missing column(s): handle"),
     ("\n\n", "missing column(s): handle"),
 ], ids=["no header", "missing column", "unknown column", "repeated column", "empty",
-        "blank lines"])  # fmt: skip
+        "blank lines"])
 def test_a_bad_header_is_reported_on_line_1(runner, api, tmp_path, text, named):
     path = write(tmp_path, text)
     result = runner.invoke(args=["import-creators", path])

@@ -29,7 +29,7 @@ PREVIEWS = {
     "iMessage": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0",
     "Skype": "Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5",
     "Redditbot": "Mozilla/5.0 (compatible; redditbot/1.0; +http://www.reddit.com/feedback)",
-}  # fmt: skip
+}
 CRAWLERS = {
     "Googlebot": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
     "Googlebot-smartphone": "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.129 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
@@ -43,7 +43,7 @@ CRAWLERS = {
     "GoogleOther": "Mozilla/5.0 (compatible; GoogleOther)",
     "Mediapartners-Google": "Mediapartners-Google",
     "Google-Read-Aloud": "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36 (compatible; Google-Read-Aloud; +https://support.google.com/webmasters/answer/1061943)",
-}  # fmt: skip
+}
 LIBRARIES = {
     "curl": "curl/8.5.0",
     "python-requests": "python-requests/2.31.0",
@@ -61,7 +61,7 @@ LIBRARIES = {
     "bare Mozilla": "Mozilla/5.0",
     "bare Mozilla compatible": "Mozilla/5.0 (compatible)",
     "node": "node",
-}  # fmt: skip
+}
 HUMANS = {  # name: (user agent, device type, browser family, os family)
     "iPhone Safari": (IPHONE, "mobile", "Mobile Safari", "iOS"),
     "Android Chrome": ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 Mobile Safari/537.36", "mobile", "Chrome Mobile", "Android"),
@@ -92,7 +92,7 @@ HUMANS = {  # name: (user agent, device type, browser family, os family)
     "Cubot phone": ("Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.6045.163 Mobile Safari/537.36", "mobile", "Chrome Mobile", "Android"),
     "Cubot KingKong": ("Mozilla/5.0 (Linux; Android 11; CUBOT KINGKONG 5 Pro) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/114.0.5735.196 Mobile Safari/537.36", "mobile", "Chrome Mobile", "Android"),
     "WhatsApp in-app": ("Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/119.0.6045.163 Mobile Safari/537.36 WhatsApp/2.23.24.76", "mobile", None, "Android"),
-}  # fmt: skip
+}
 
 
 def click(client, slug, ua, ip="198.51.100.7", **headers):
@@ -114,9 +114,9 @@ def click(client, slug, ua, ip="198.51.100.7", **headers):
     + [pytest.param(ua, {"http_library"}, id=name) for name, ua in LIBRARIES.items()]
     + [pytest.param("", {"empty_ua"}, id="empty"), pytest.param(None, {"empty_ua"}, id="none"),
        pytest.param("   ", {"empty_ua"}, id="blank"), pytest.param("-", {"empty_ua"}, id="dash")],
-)  # fmt: skip
+)
 def test_bots_and_previews_are_redirected_and_recorded_as_bots(client, enrolled, clicks, ua,
-                                                                reasons):  # fmt: skip
+                                                                reasons):
     if ua is None:  # no User-Agent header at all (the test client always sends one)
         environ = EnvironBuilder(path="/" + enrolled["link"]["slug"]).get_environ()
         assert "HTTP_USER_AGENT" not in environ
@@ -130,9 +130,9 @@ def test_bots_and_previews_are_redirected_and_recorded_as_bots(client, enrolled,
 
 
 @pytest.mark.parametrize("ua, device, browser, os_family",
-                         [pytest.param(*v, id=k) for k, v in HUMANS.items()])  # fmt: skip
+                         [pytest.param(*v, id=k) for k, v in HUMANS.items()])
 def test_browsers_are_recorded_as_humans_with_their_device(client, enrolled, clicks, ua, device,
-                                                           browser, os_family):  # fmt: skip
+                                                           browser, os_family):
     click(client, enrolled["link"]["slug"], ua)
     [row] = clicks()
     assert (row["is_bot"], row["bot_reason"], row["device"]) == (False, None, device)
@@ -216,7 +216,7 @@ def test_proxy_count_comes_from_the_environment(make_app, enrolled, clicks, monk
 
 
 def test_the_raw_ip_is_in_neither_the_database_nor_the_logs(app, make_app, tmp_path, enrolled,
-                                                            clicks, caplog):  # fmt: skip
+                                                            clicks, caplog):
     caplog.set_level(logging.DEBUG)
     slug = enrolled["link"]["slug"]
     ip = "198.51.100.173"
@@ -231,7 +231,7 @@ def test_the_raw_ip_is_in_neither_the_database_nor_the_logs(app, make_app, tmp_p
     needles = (ip, "2001:db8::dead:beef")
     with app.extensions["tracker.engine"].connect() as conn:  # every value of every table
         stored = [str(v) for t in SQLModel.metadata.sorted_tables for r in conn.execute(t.select())
-                  for v in r]  # fmt: skip
+                  for v in r]
     assert not [v for v in stored if any(n in v for n in needles)]
     if app.config["DATABASE_URL"].startswith("sqlite"):
         files = [p for p in tmp_path.iterdir() if p.is_file()]

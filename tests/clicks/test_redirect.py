@@ -50,7 +50,7 @@ def test_destination_query_and_fragment_are_kept_and_our_utms_win(api, client):
     api.campaign(
         "Spring", destination_url=f"{SHOP}?variant=42&ref=&utm_source=newsletter&x=%E9#reviews",
         utm_medium="creator",
-    )  # fmt: skip
+    )
     slug = api.enrol("spring", "lena")["link"]["slug"]
     r = client.get("/" + slug, headers={"User-Agent": IPHONE})
     location = r.headers["Location"]
@@ -82,7 +82,7 @@ def test_slugs_match_case_insensitively_and_with_a_trailing_slash(client, enroll
 
 def test_vanity_slug_in_mixed_case(api, client, enrolled):
     r = api.post("/api/v1/links", {"campaign": "glow-serum-launch", "creator": "maya",
-                                   "slug": "Maya-Bio", "channel": "bio"})  # fmt: skip
+                                   "slug": "Maya-Bio", "channel": "bio"})
     assert r.status_code == 201, r.json
     for path in ("maya-bio", "MAYA-BIO", "Maya-Bio"):
         assert follow(client, path)[0].netloc == "shop.example.com"
@@ -149,7 +149,7 @@ def reserved_links(session, enrolled):
 
 
 @pytest.mark.parametrize("path", ["/api", "/api/", "/webhooks", "/dashboard", "/login",
-                                  "/static", "/healthz", "/favicon.ico"])  # fmt: skip
+                                  "/static", "/healthz", "/favicon.ico"])
 def test_reserved_segments_are_never_slugs(client, reserved_links, clicks, path):
     r = client.get(path, headers={"User-Agent": IPHONE})
     assert "shop.example.com" not in r.headers.get("Location", "")
@@ -181,7 +181,7 @@ OPEN_REDIRECT_PATHS = [
     "/{slug}%2F%2Fevil.com", "/{slug}@evil.com", "/{slug}%0d%0aLocation:%20https://evil.com",
     "/{slug}%0D%0ASet-Cookie:%20x=1", "/{slug}/..%2F..%2Fevil.com", "/evil.com",
     "/{slug}%00evil.com", "/%E2%80%AEevil.com",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("raw", OPEN_REDIRECT_PATHS)
@@ -202,7 +202,7 @@ def test_no_open_redirect_through_the_path(client, enrolled, raw):
 @pytest.mark.parametrize("query", [
     "?next=https://evil.com", "?url=//evil.com&redirect=https://evil.com",
     "?tclid=chosen&utm_source=evil", "?%0d%0aLocation:https://evil.com",
-])  # fmt: skip
+])
 def test_the_followers_query_never_reaches_the_location(client, enrolled, clicks, query):
     r = client.get("/" + enrolled["link"]["slug"] + query, headers={"User-Agent": IPHONE})
     location = r.headers["Location"]
@@ -247,7 +247,7 @@ def test_every_get_is_recorded_once_with_its_details(session, client, enrolled, 
     campaign = session.exec(select(Campaign)).one()
     for row in rows:
         assert (row["link_id"], row["creator_id"], row["campaign_id"]) == (
-            link.id, creator.id, campaign.id)  # fmt: skip
+            link.id, creator.id, campaign.id)
         assert row["device"] == "mobile" and row["browser"] == "Mobile Safari"
         assert row["os"] == "iOS" and row["is_bot"] is False and row["bot_reason"] is None
         assert row["referrer_host"] == "l.instagram.com"
@@ -260,7 +260,7 @@ def test_every_get_is_recorded_once_with_its_details(session, client, enrolled, 
     (None, None), ("", None), ("android-app://com.instagram.android/", "com.instagram.android"),
     ("https://www.tiktok.com/@maya/video/1", "www.tiktok.com"), ("not a url", None),
     ("http://[::1", None), ("https://t.co/abc", "t.co"),
-])  # fmt: skip
+])
 def test_referrer_host(client, enrolled, clicks, referrer, host):
     headers = {} if referrer is None else {"Referer": referrer}
     follow(client, enrolled["link"]["slug"], headers=headers)
@@ -296,7 +296,7 @@ def test_a_non_ascii_destination_is_sent_as_an_ascii_location(api, client, click
 
 @pytest.mark.parametrize("query", ["tclid=stale", "ref=x&tclid=stale&tclid=older", "xtclid=keep"])
 def test_a_click_id_already_in_the_destination_never_shadows_the_new_one(api, client, clicks,
-                                                                          query):  # fmt: skip
+                                                                          query):
     api.creator("lena")
     api.campaign("Spring", destination_url=f"{SHOP}?{query}#top")
     slug = api.enrol("spring", "lena")["link"]["slug"]
@@ -332,7 +332,7 @@ def test_server_mode_writes_every_click_once_in_the_background(app, enrolled):
 
 
 def test_clicks_are_kept_while_the_click_table_fails_and_written_after(app, client, enrolled,
-                                                                       clicks):  # fmt: skip
+                                                                       clicks):
     engine = app.extensions["tracker.engine"]
     slug = enrolled["link"]["slug"]
     with engine.begin() as conn:
@@ -347,7 +347,7 @@ def test_clicks_are_kept_while_the_click_table_fails_and_written_after(app, clie
         time.sleep(0.1)
     assert len(clicks()) == 3
     assert client.get("/healthz").json == {"status": "ok", "clicks_buffered": 0,
-                                           "clicks_dropped": 0}  # fmt: skip
+                                           "clicks_dropped": 0}
 
 
 def test_a_known_link_keeps_redirecting_while_its_lookup_fails(app, client, enrolled):
@@ -371,5 +371,5 @@ def test_no_page_of_the_service_can_be_taken_as_a_vanity_slug(app, api, enrolled
     for segment in sorted(segments):
         for slug in (segment, segment.upper()):
             r = api.post("/api/v1/links", {"campaign": "glow-serum-launch", "creator": "maya",
-                                           "slug": slug})  # fmt: skip
+                                           "slug": slug})
             assert r.status_code == 422 and r.json["error"]["field"] == "slug", (slug, r.json)

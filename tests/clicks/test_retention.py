@@ -28,7 +28,7 @@ def test_purge_deletes_only_clicks_before_the_date_in_batches(app, client, sessi
     deleted = purge_clicks(
         app.extensions["tracker.engine"], before=date(2026, 1, 3), batch_size=2,
         progress=batches.append,
-    )  # fmt: skip
+    )
     assert deleted == 3 and batches == [2, 1]
     assert days_left(session) == ["2026-01-03", "2026-01-04"]
 
@@ -57,7 +57,7 @@ def test_an_order_keeps_the_credit_of_a_purged_click(make_app, client, runner, a
 
     def send(event_id, **fields):
         data = {"order_id": "G-1", "amount": "100.00", "currency": "USD", "click_id": click_id,
-                "created_at": "2026-03-02T10:00:00Z", "status": "paid", **fields}  # fmt: skip
+                "created_at": "2026-03-02T10:00:00Z", "status": "paid", **fields}
         body = json.dumps(data).encode()
         with freeze_time("2026-03-05 12:00:00"):
             reply = hooks.post("/webhooks/generic", data=body,

@@ -62,7 +62,7 @@ def post_order(server, **order):
     request = urllib.request.Request(
         server.url + "/webhooks/generic", data=body, method="POST",
         headers={"Content-Type": "application/json", "X-Tracker-Signature": f"sha256={digest}"},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as r:
             return r.status, json.loads(r.read())
@@ -121,7 +121,7 @@ def test_a_marketer_sets_up_a_campaign_and_sees_a_sale(chromium, server):
     status, answer = post_order(
         server, order_id="W-1001", amount="120.00", currency="USD", code=code.lower(),
         created_at=datetime.now(UTC).isoformat(), status="paid",
-    )  # fmt: skip
+    )
     assert status == 200 and answer["status"] == "recorded", answer
 
     page.goto(server.url + "/dashboard/campaigns/glow-serum-launch")
@@ -181,7 +181,7 @@ def test_every_page_answers_on_the_demo_data(chromium, tmp_path):
         assert len(seen) > 20  # campaigns, creators, enrolments, CSVs and QR codes were visited
         # a phone with no JavaScript still gets every number and chart, without sideways scroll
         phone = log_in(chromium, server, java_script_enabled=False, user_agent=IPHONE,
-                       viewport={"width": 375, "height": 812})  # fmt: skip
+                       viewport={"width": 375, "height": 812})
         # goto waits for the load event, so the stylesheet applies before anything is measured
         phone.goto(server.url + phone.get_attribute("tbody a >> nth=0", "href"))
         assert phone.locator("svg.chart").count() == 5

@@ -21,7 +21,7 @@ def count(session, model):
 
 
 def add_order(session, *, external_id, amount_minor, method="none", reason=None, code=None,
-              enrolment=None, placed_at=datetime(2026, 11, 20, 12, tzinfo=UTC)):  # fmt: skip
+              enrolment=None, placed_at=datetime(2026, 11, 20, 12, tzinfo=UTC)):
     """Store an order row as the webhooks do (the order recorder is tested with them)."""
     now = datetime.now(UTC)
     order = Order(
@@ -30,7 +30,7 @@ def add_order(session, *, external_id, amount_minor, method="none", reason=None,
         method=method, reason=reason, code=code, created_at=now, updated_at=now,
         campaign_id=enrolment and enrolment.campaign_id,
         creator_id=enrolment and enrolment.creator_id, enrolment_id=enrolment and enrolment.id,
-    )  # fmt: skip
+    )
     session.add(order)
     session.commit()
     return order
@@ -45,7 +45,7 @@ PAGES = [
     "/dashboard/campaigns/glow-serum-launch/enrol", "/dashboard/creators/maya",
     "/dashboard/creators/maya/edit", "/dashboard/campaigns/glow-serum-launch/creators/maya",
     "/dashboard/reports/creators.csv?campaign=glow-serum-launch", "/dashboard/account",
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -69,7 +69,7 @@ def test_login_goes_back_to_the_page_asked_for(client, user):
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/api/v1/x",
-                                    "/dashboard\\@evil.example"])  # fmt: skip
+                                    "/dashboard\\@evil.example"])
 def test_login_never_redirects_off_the_dashboard(client, user, target):
     assert log_in(client, next_url=target).location == "/dashboard/"
 
@@ -94,9 +94,9 @@ def test_session_cookie_is_httponly_and_lax(client, user):
 
 def test_session_cookie_is_secure_over_https(client, user):
     token = re.search(r'name="csrf_token" value="([^"]+)"',
-                      client.get("/login", base_url="https://localhost").text).group(1)  # fmt: skip
+                      client.get("/login", base_url="https://localhost").text).group(1)
     r = client.post("/login", base_url="https://localhost",
-                    data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})  # fmt: skip
+                    data={"email": EMAIL, "password": PASSWORD, "csrf_token": token})
     assert r.status_code == 302
     assert "Secure" in r.headers["Set-Cookie"]
 
@@ -122,7 +122,7 @@ def test_change_the_password(dash, client, app):
     other = app.test_client()
     assert log_in(other).status_code == 302
     r = dash.post("/dashboard/account", {"current": PASSWORD, "password": "a new long password",
-                                         "confirm": "a new long password"})  # fmt: skip
+                                         "confirm": "a new long password"})
     assert r.status_code == 302
     assert dash.get("/dashboard/").status_code == 200  # this browser stays in
     assert other.get("/dashboard/").status_code == 302  # every other session ends
@@ -134,7 +134,7 @@ def test_change_the_password(dash, client, app):
      "current"),
     ({"current": PASSWORD, "password": "a new long password", "confirm": "typo"}, "confirm"),
     ({"current": PASSWORD, "password": "short", "confirm": "short"}, "password"),
-])  # fmt: skip
+])
 def test_a_bad_password_change_changes_nothing(dash, app, data, field):
     r = dash.post("/dashboard/account", data)
     assert r.status_code == 422 and f'<p class="error" id="e-{field}">' in r.text
@@ -168,7 +168,7 @@ def test_parallel_guesses_after_the_wait_get_one_try(app, user, session):
     session.commit()
     clients = [app.test_client() for _ in range(12)]
     tokens = [re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text).group(1)
-              for c in clients]  # fmt: skip
+              for c in clients]
 
     def guess(n):
         data = {"email": EMAIL, "password": f"guess number {n}", "csrf_token": tokens[n]}
@@ -214,7 +214,7 @@ def test_create_a_campaign(dash, session):
     r = dash.post("/dashboard/campaigns/new", {
         "name": "Summer Drop", "destination_url": "https://shop.example.com/summer",
         "currency": "eur", "attribution_window_days": "14", "starts_on": "2026-06-01",
-    })  # fmt: skip
+    })
     assert r.status_code == 302 and r.location == "/dashboard/campaigns/summer-drop"
     page = dash.get(r.location).text
     assert "Summer Drop" in page and "Enrol your first creator" in page
@@ -231,7 +231,7 @@ def test_create_a_campaign(dash, session):
     ("currency", "EURO", "currency"),
     ("slug", "dashboard", "reserved"),
     ("name", "", "is required"),
-])  # fmt: skip
+])
 def test_a_bad_campaign_field_is_shown_next_to_it(dash, session, field, value, message):
     data = {"name": "Summer", "destination_url": "https://shop.example.com/", field: value}
     r = dash.post("/dashboard/campaigns/new", data)
@@ -286,7 +286,7 @@ def test_create_and_edit_a_creator(dash, session):
     r = dash.post("/dashboard/creators/new", {
         "handle": "@Maya.Glow", "name": "Maya Chen", "platform": "tiktok", "followers": "54000",
         "engagement_rate": "4.5", "niche": "skincare",
-    })  # fmt: skip
+    })
     assert r.status_code == 302 and r.location == "/dashboard/creators/maya.glow"
     page = dash.get(r.location).text
     assert "@maya.glow" in page and "54,000 followers" in page and "mid" in page
@@ -311,7 +311,7 @@ def test_create_and_edit_a_creator(dash, session):
     ("engagement_rate", "250", "1"),
     ("handle", "has space", ""),
     ("email", "not-an-email", ""),
-])  # fmt: skip
+])
 def test_a_bad_creator_field_is_shown_next_to_it(dash, session, field, value, message):
     data = {"handle": "maya", "name": "Maya", "platform": "instagram", "followers": "10"}
     r = dash.post("/dashboard/creators/new", {**data, field: value})
@@ -356,7 +356,7 @@ def test_import_creators_from_an_uploaded_file(dash, session):
 
     upload = (BytesIO(b"\xef\xbb\xbf" + CSV.encode()), "creators.csv")
     r = dash.post("/dashboard/creators/import", {"file": upload},
-                  content_type="multipart/form-data")  # fmt: skip
+                  content_type="multipart/form-data")
     assert r.status_code == 302
     assert count(session, Creator) == 2
 
@@ -364,7 +364,7 @@ def test_import_creators_from_an_uploaded_file(dash, session):
 def test_import_shows_every_bad_row_and_imports_nothing(dash, session):
     dash.creator("taken")
     text = ("handle,name,platform,followers\nok,Ok,instagram,1\nbad,Bad,myspace,1\n"
-            "worse,Worse,tiktok,lots\ntaken,Taken,tiktok,5\n")  # fmt: skip
+            "worse,Worse,tiktok,lots\ntaken,Taken,tiktok,5\n")
     r = dash.post("/dashboard/creators/import", {"text": text})
     assert r.status_code == 422
     assert "Nothing was imported" in r.text
@@ -378,7 +378,7 @@ def test_import_shows_every_bad_row_and_imports_nothing(dash, session):
     ({"text": "  "}, "choose a CSV file"),
     ({"text": "handle,name\nx,y\n"}, "missing column(s): platform, followers"),
     ({"file": (__import__("io").BytesIO(b"\xff\xfe\x00bad"), "x.csv")}, "not UTF-8"),
-])  # fmt: skip
+])
 def test_import_explains_an_unusable_file(dash, session, data, message):
     r = dash.post("/dashboard/creators/import", data, content_type="multipart/form-data")
     assert r.status_code == 422 and message in r.text
@@ -430,7 +430,7 @@ def test_the_short_link_shown_is_the_one_that_redirects(dash):
     ({"creator": "maya", "discount_type": "percent", "discount_value": "150"}, "discount_value"),
     ({"creator": "maya", "code": "no spaces"}, "code"),
     ({"creator": ""}, "creator"),
-])  # fmt: skip
+])
 def test_a_bad_enrolment_field_is_shown_next_to_it(dash, session, data, field):
     slug = dash.campaign()
     dash.creator("maya")
@@ -455,7 +455,7 @@ def test_issue_another_link_and_code(dash):
     r = dash.post(base + "/links", {"channel": "story", "slug": "maya-story"})
     assert r.status_code == 302
     r = dash.post(base + "/codes", {"code": "maya-vip", "discount_type": "fixed",
-                                    "discount_value": "5"})  # fmt: skip
+                                    "discount_value": "5"})
     page = dash.get(base).text
     assert "http://localhost/maya-story" in page and "story" in page
     assert 'value="MAYA-VIP"' in page and "5 USD off" in page
@@ -476,10 +476,10 @@ def sold(dash, session):
     short = re.search(r'id="link-([a-z0-9]+)"', page).group(1)
     for ip in ("10.0.0.1", "10.0.0.2"):
         dash.client.get(f"/{short}", headers={"User-Agent": IPHONE},
-                        environ_base={"REMOTE_ADDR": ip})  # fmt: skip
+                        environ_base={"REMOTE_ADDR": ip})
     maya = session.exec(select(Enrolment).join(Creator).where(Creator.handle == "maya")).one()
     add_order(session, external_id="1001", amount_minor=8000, method="code", code="MAYA15",
-              enrolment=maya, placed_at=datetime.now(UTC))  # fmt: skip
+              enrolment=maya, placed_at=datetime.now(UTC))
     return slug
 
 
@@ -491,7 +491,7 @@ def test_campaign_page_shows_the_apis_numbers(dash, api, sold):
         2, 1, "80.00", "70.00")
     cards = dict(re.findall(r'<div class="k">([^<]+)</div><div class="v[^"]*">([^<]+)</div>', page))
     assert cards == {"Clicks": "2", "Orders": "1", "Net revenue": "80.00", "Cost": "70.00",
-                     "ROI": "14.3%", "Conversion": "50.00%"}  # fmt: skip
+                     "ROI": "14.3%", "Conversion": "50.00%"}
     maya = next(r for r in report["rows"] if r["creator"] == "maya")
     assert maya["roi"] == "0.6000"
     assert re.search(r"@maya</a>.*?60\.0%", page, re.S)
@@ -501,7 +501,7 @@ def test_campaign_page_shows_the_apis_numbers(dash, api, sold):
 def test_campaign_page_has_charts_readable_without_javascript(dash, sold):
     page = dash.get(f"/dashboard/campaigns/{sold}").text
     for label in ("Clicks and orders per day", "ROI by creator", "Conversion by creator",
-                  "ROI by tier", "Conversion by tier"):  # fmt: skip
+                  "ROI by tier", "Conversion by tier"):
         assert f'role="img" aria-label="{label}"' in page
     today = datetime.now(UTC).date().isoformat()
     assert f"<title>{today}: 2 clicks</title>" in page
@@ -515,7 +515,7 @@ def test_campaign_page_has_charts_readable_without_javascript(dash, sold):
 def test_campaign_list_shows_headline_numbers(dash, sold):
     page = dash.get("/dashboard/").text
     row = re.search(r"<tr>\s*<td><a href=\"/dashboard/campaigns/glow-serum-launch\">.*?</tr>",
-                    page, re.S).group(0)  # fmt: skip
+                    page, re.S).group(0)
     cells = re.findall(r'<td class="n[^"]*">([^<]*)</td>', row)
     assert cells == ["2", "2", "1", "80.00 USD", "70.00 USD", "14.3%", "50.00%"]
 
@@ -560,7 +560,7 @@ def test_creator_page_lists_orders_with_their_attribution(dash, sold):
 def test_unattributed_orders_list(dash, session):
     assert "No unattributed orders" in dash.get("/dashboard/orders/unattributed").text
     add_order(session, external_id="A-77", amount_minor=4599, reason="unknown_code",
-              code="SUMMER")  # fmt: skip
+              code="SUMMER")
     page = dash.get("/dashboard/orders/unattributed").text
     assert re.search(r"A-77.*?45\.99 USD.*?SUMMER.*?unknown code", page, re.S), page
     assert "1 order(s)" in page
@@ -570,7 +570,7 @@ def test_unattributed_orders_list(dash, session):
 
 
 @pytest.mark.parametrize(("value", "expected"), [(0, 1), (1, 1), (3, 5), (7, 10), (11, 20),
-                                                  (250, 500), (1000, 1000)])  # fmt: skip
+                                                  (250, 500), (1000, 1000)])
 def test_chart_axis_tops_are_round_numbers(value, expected):
     assert charts.nice_ceiling(value) == expected
 

@@ -37,7 +37,7 @@ def test_emails_are_case_insensitive_and_unique(session):
     ("", PASSWORD, "email"),
     ("ana@example.com", "short", "password"),
     ("ana@example.com", "x" * 1025, "password"),
-])  # fmt: skip
+])
 def test_bad_logins_are_refused(session, email, password, field):
     with pytest.raises(Invalid) as err:
         users.create_user(session, email=email, password=password)
@@ -55,10 +55,10 @@ START = datetime(2026, 11, 22, 8, tzinfo=UTC)
     (6, 0, 60),  # doubles
     (9, 0, 480),
     (12, 0, 900),  # capped at 15 minutes
-])  # fmt: skip
+])
 def test_the_wait_grows_with_failures(failures, after, wait):
     user = users.User(email="x", password_hash="", failed_logins=failures, last_failed_at=START,
-                      created_at=START)  # fmt: skip
+                      created_at=START)
     assert users.wait_left(user, START + timedelta(seconds=after)) == timedelta(seconds=wait)
 
 
@@ -75,7 +75,7 @@ def test_the_throttle_is_kept_in_the_database(session):
     assert user.failed_logins == 5
     users.set_password(session, user, password="another good password")  # a reset lifts it
     assert users.authenticate(session, email="ana@example.com",
-                              password="another good password") is not None  # fmt: skip
+                              password="another good password") is not None
 
 
 def test_a_password_change_ends_existing_sessions(session):
@@ -105,7 +105,7 @@ def test_create_user_reads_the_password_from_stdin(runner, session):
     (["create-user", "nobody"], PASSWORD, "email: give an email address"),
     (["create-user", "ana@example.com"], "short", "password: use at least 10 characters"),
     (["create-user", "new@example.com", "--reset"], PASSWORD, "no login for 'new@example.com'"),
-])  # fmt: skip
+])
 def test_create_user_explains_what_is_wrong(runner, session, args, stdin, message):
     result = runner.invoke(args=args, input=stdin + "\n")
     assert result.exit_code == 1
@@ -118,11 +118,11 @@ def test_create_user_twice_is_refused_and_reset_changes_the_password(runner, ses
     again = runner.invoke(args=["create-user", "ana@example.com"], input="other password!\n")
     assert again.exit_code == 1 and "exists" in again.output
     reset = runner.invoke(args=["create-user", "ana@example.com", "--reset"],
-                          input="a new long password\n")  # fmt: skip
+                          input="a new long password\n")
     assert reset.exit_code == 0 and "updated" in reset.output
     assert users.authenticate(session, email="ana@example.com", password=PASSWORD) is None
     assert users.authenticate(session, email="ana@example.com",
-                              password="a new long password") is not None  # fmt: skip
+                              password="a new long password") is not None
 
 
 # --- first start of the server -----------------------------------------------------------

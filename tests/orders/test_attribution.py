@@ -67,7 +67,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("clues", "codes", "click", "utms", "expected"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])  # fmt: skip
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rules(clues, codes, click, utms, expected):
     got = attribute(clues, placed_at=PLACED, codes=codes, click=click, utms=utms)
     reason = got.reason.value if got.reason else None
@@ -120,4 +120,4 @@ def test_reason_values_are_stable():
     assert {r.value for r in Reason} == {
         "no_signal", "unknown_code", "unknown_click", "click_after_order",
         "click_outside_window", "unknown_utm", "outside_campaign_dates",
-    }  # fmt: skip
+    }

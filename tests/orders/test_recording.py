@@ -22,13 +22,13 @@ def event(**fields):
     base = {"platform": "shopify", "store": "glow.myshopify.com", "event_id": "e1",
             "topic": "orders/create", "kind": Kind.ORDER, "order_id": "1001", "placed_at": T0,
             "updated_at": T0, "currency": "USD", "amount": Decimal("100.00"),
-            "status": "paid"}  # fmt: skip
+            "status": "paid"}
     return OrderEvent(**{**base, **fields})
 
 
 def refund_event(**fields):
     return event(**{"topic": "refunds/create", "kind": Kind.REFUND, "amount": None,
-                    "placed_at": None, "updated_at": None, "status": None, **fields})  # fmt: skip
+                    "placed_at": None, "updated_at": None, "status": None, **fields})
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def shop(api):
     api.creator("leo")
     api.campaign(starts_on="2026-11-01", ends_on="2026-11-30")
     api.enrol("glow-serum-launch", "maya", commission_rate="0.10",
-              discount={"type": "percent", "value": "15"})  # fmt: skip
+              discount={"type": "percent", "value": "15"})
     return api.enrol("glow-serum-launch", "leo", commission_rate="0.05", code="LEO5")
 
 
@@ -77,7 +77,7 @@ def test_same_order_through_another_topic(shop, record, session):
     paid = event(event_id="e2", topic="orders/paid", codes=("MAYA15",))
     assert record(paid).status == "duplicate"  # same state: nothing to change
     newer = replace(paid, event_id="e3", topic="orders/updated", amount=Decimal("80.00"),
-                    updated_at=T0 + timedelta(hours=1))  # fmt: skip
+                    updated_at=T0 + timedelta(hours=1))
     assert record(newer).status == "updated"
     [order] = all_orders(session)
     assert (order.amount_minor, order.commission_minor) == (8000, 800)
@@ -118,9 +118,9 @@ def test_cumulative_refund_totals_take_the_largest(shop, record, session):
     base = event(platform="stripe", store="acct_1", order_id="pi_1", codes=("MAYA15",))
     record(base)
     for event_id, total, status in [("c1", "20.00", "updated"), ("c2", "50.00", "updated"),
-                                    ("c3", "20.00", "duplicate")]:  # fmt: skip
+                                    ("c3", "20.00", "duplicate")]:
         ev = refund_event(platform="stripe", store="acct_1", order_id="pi_1", event_id=event_id,
-                          refunded_total=Decimal(total), currency="USD")  # fmt: skip
+                          refunded_total=Decimal(total), currency="USD")
         assert record(ev).status == status
     [order] = all_orders(session)
     assert (order.refunded_minor, order.commission_minor) == (5000, 500)
@@ -136,7 +136,7 @@ def test_refund_without_a_currency_for_an_unknown_order_is_refused(shop, record)
 def test_cancellation_and_a_stale_retry(shop, record, session):
     record(event(codes=("MAYA15",)))
     cancel = event(event_id="e2", topic="orders/cancelled", kind=Kind.CANCEL,
-                   updated_at=T0 + timedelta(hours=1), codes=("MAYA15",))  # fmt: skip
+                   updated_at=T0 + timedelta(hours=1), codes=("MAYA15",))
     assert record(cancel).status == "updated"
     assert record(event(event_id="e9", codes=("MAYA15",))).status == "duplicate"
     [order] = all_orders(session)
@@ -181,7 +181,7 @@ def test_click_id_on_the_order_credits_the_click(client, shop, record, session):
     (timedelta(days=30) - timedelta(seconds=1), "click", None),
     (timedelta(days=30, seconds=1), "none", "click_outside_window"),
     (-timedelta(seconds=1), "none", "click_after_order"),
-])  # fmt: skip
+])
 def test_click_window_edge(client, shop, record, session, after, method, reason):
     cid = tclid(client, shop)
     placed = clicked_at(session) + after
@@ -193,7 +193,7 @@ def test_click_window_edge(client, shop, record, session, after, method, reason)
     (datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC), "utm", None),
     (datetime(2026, 12, 1, 0, 0, 0, tzinfo=UTC), "none", "outside_campaign_dates"),
     (datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC), "none", "outside_campaign_dates"),
-])  # fmt: skip
+])
 def test_utm_inside_the_campaign_dates(shop, record, placed, method, reason):
     landing = "https://shop.example.com/?utm_campaign=Glow-Serum-Launch&utm_content=Maya"
     out = record(event(landing_url=landing, placed_at=placed, updated_at=placed))

@@ -20,7 +20,7 @@ from tests.signing import (
 from tracker.models import Delivery, Order, Refund
 
 SECRETS = {"SHOPIFY_SECRETS": ["shpss_new", "shpss_old"], "WOOCOMMERCE_SECRETS": ["wc_secret"],
-           "STRIPE_SECRETS": ["whsec_test"], "WEBHOOK_SECRETS": ["generic_secret"]}  # fmt: skip
+           "STRIPE_SECRETS": ["whsec_test"], "WEBHOOK_SECRETS": ["generic_secret"]}
 SHOP = "glow-skin.myshopify.com"
 
 
@@ -38,7 +38,7 @@ def shop(api):
     api.campaign(starts_on="2026-11-01", ends_on="2026-11-30")
     leo = api.enrol("glow-serum-launch", "leo")
     api.enrol("glow-serum-launch", "maya", commission_rate="0.10",
-              discount={"type": "percent", "value": "15"})  # fmt: skip
+              discount={"type": "percent", "value": "15"})
     return leo
 
 
@@ -49,10 +49,10 @@ def count(session, model):
 
 def generic(client, secret="generic_secret", event_id=None, **fields):
     data = {"order_id": "G-1", "amount": "100.00", "currency": "USD",
-            "created_at": "2026-11-20T10:00:00Z", "status": "paid", **fields}  # fmt: skip
+            "created_at": "2026-11-20T10:00:00Z", "status": "paid", **fields}
     body = json.dumps(data).encode()
     return client.post("/webhooks/generic", data=body,
-                       headers=sign_generic(body, secret, event_id=event_id))  # fmt: skip
+                       headers=sign_generic(body, secret, event_id=event_id))
 
 
 def shopify_order(order_id=820982911946154508, *, updated="2026-11-20T10:05:00-05:00", **extra):
@@ -65,7 +65,7 @@ def shopify_order(order_id=820982911946154508, *, updated="2026-11-20T10:05:00-0
         "note_attributes": [], "landing_site": "/products/serum?utm_source=instagram",
         "customer": {"id": 115310627314723954, "email": "ana@example.com"}, "refunds": [],
         **extra,
-    }  # fmt: skip
+    }
 
 
 def shopify(client, data, *, topic="orders/create", event_id=None, secret="shpss_new"):
@@ -78,7 +78,7 @@ def shopify_refund(refund_id, amount, order_id=820982911946154508):
     return {"id": refund_id, "order_id": order_id, "created_at": "2026-11-21T09:00:00-05:00",
             "refund_line_items": [{"id": refund_id + 1, "quantity": 1, "subtotal": amount}],
             "transactions": [{"id": 1, "kind": "refund", "status": "success",
-                              "amount": f"{amount:.2f}", "currency": "USD"}]}  # fmt: skip
+                              "amount": f"{amount:.2f}", "currency": "USD"}]}
 
 
 # --- configuration, signatures ------------------------------------------------------------
@@ -102,9 +102,9 @@ def test_valid_generic_order(hooks, session):
     assert r.json["order"] | {"placed_at": None} == {
         "id": "G-1", "platform": "generic", "store": "", "status": "paid", "placed_at": None,
         "currency": "USD", "amount": "100.00", "refunded": "0.00", "net": "100.00",
-        "commission": "10.00", "unconverted": False}  # fmt: skip
+        "commission": "10.00", "unconverted": False}
     assert r.json["attribution"] == {"method": "code", "reason": None, "creator": "maya",
-                                     "campaign": "glow-serum-launch"}  # fmt: skip
+                                     "campaign": "glow-serum-launch"}
     [delivery] = session.exec(select(Delivery)).all()
     assert (delivery.outcome, delivery.topic, delivery.order_ref) == ("recorded", "paid", "G-1")
     assert json.loads(delivery.body)["code"] == "maya15"
@@ -134,7 +134,7 @@ def test_missing_signature_is_401(hooks):
     (b'{"order_id": "G-1", "amount": ', "body"),
     (json.dumps({"order_id": "G-1", "amount": "x", "currency": "USD", "status": "paid",
                  "created_at": "2026-11-20T10:00:00Z"}).encode(), "amount"),
-])  # fmt: skip
+])
 def test_malformed_but_signed_body_is_400_and_kept_as_invalid(hooks, session, body, field):
     r = hooks.post("/webhooks/generic", data=body, headers=sign_generic(body, "generic_secret"))
     assert r.status_code == 400 and r.json["error"]["field"] == field
@@ -194,7 +194,7 @@ def test_stale_update_never_overwrites(hooks, session):
 def test_refund_before_its_order_then_partial_and_full(hooks, session):
     early = shopify(hooks, shopify_refund(901, 30.0), topic="refunds/create")
     assert early.status_code == 200 and early.json == {"status": "recorded", "order": None,
-                                                       "attribution": None}  # fmt: skip
+                                                       "attribution": None}
     r = shopify(hooks, shopify_order())
     assert (r.json["order"]["refunded"], r.json["order"]["commission"]) == ("30.00", "5.50")
     # the same refund again under a new event id counts once
@@ -205,7 +205,7 @@ def test_refund_before_its_order_then_partial_and_full(hooks, session):
     assert rest.json["order"] | {"placed_at": None} == {
         "id": "820982911946154508", "platform": "shopify", "store": SHOP, "status": "paid",
         "placed_at": None, "currency": "USD", "amount": "85.00", "refunded": "85.00",
-        "net": "0.00", "commission": "0.00", "unconverted": False}  # fmt: skip
+        "net": "0.00", "commission": "0.00", "unconverted": False}
     assert count(session, Refund) == 2
 
 
@@ -222,7 +222,7 @@ def test_generic_cumulative_refunds(hooks):
 def test_cancellation(hooks, session):
     shopify(hooks, shopify_order())
     cancelled = shopify_order(cancelled_at="2026-11-20T12:00:00-05:00",
-                              updated="2026-11-20T12:00:00-05:00")  # fmt: skip
+                              updated="2026-11-20T12:00:00-05:00")
     r = shopify(hooks, cancelled, topic="orders/cancelled")
     assert (r.json["status"], r.json["order"]["status"]) == ("updated", "cancelled")
     assert r.json["attribution"]["creator"] == "maya"  # still credited, just not counted
@@ -233,7 +233,7 @@ def test_jpy_order_is_attributed_but_unconverted(hooks):
     assert r.json["order"] | {"placed_at": None} == {
         "id": "G-1", "platform": "generic", "store": "", "status": "paid", "placed_at": None,
         "currency": "JPY", "amount": "1500", "refunded": "0", "net": "1500",
-        "commission": "150", "unconverted": True}  # fmt: skip
+        "commission": "150", "unconverted": True}
     assert r.json["attribution"]["creator"] == "maya"
 
 
@@ -256,10 +256,10 @@ def test_click_id_in_shopify_note_attributes(client, hooks, shop):
     cid = click_id(client, shop)
     now = datetime.now(UTC)
     data = shopify_order(discount_codes=[], note_attributes=[{"name": "tclid", "value": cid}],
-                         created_at=now.isoformat(), updated_at=now.isoformat())  # fmt: skip
+                         created_at=now.isoformat(), updated_at=now.isoformat())
     r = shopify(hooks, data)
     assert r.json["attribution"] == {"method": "click", "reason": None, "creator": "leo",
-                                     "campaign": "glow-serum-launch"}  # fmt: skip
+                                     "campaign": "glow-serum-launch"}
 
 
 def test_click_id_older_than_the_window(client, hooks, shop):
@@ -278,7 +278,7 @@ def test_utm_on_the_landing_url(hooks):
 def test_unattributed_order_names_why(hooks):
     r = generic(hooks, code="BLACKFRIDAY")
     assert r.json["attribution"] == {"method": "none", "reason": "unknown_code",
-                                     "creator": None, "campaign": None}  # fmt: skip
+                                     "creator": None, "campaign": None}
 
 
 # --- failure modes, replay ----------------------------------------------------------------
@@ -296,7 +296,7 @@ def test_reprocess_reattributes_and_is_idempotent(api, hooks, runner, session):
     assert generic(hooks, code="SPRING").json["attribution"]["method"] == "none"
     shopify(hooks, shopify_order())
     api.post("/api/v1/codes", {"campaign": "glow-serum-launch", "creator": "leo",
-                               "code": "SPRING"})  # fmt: skip
+                               "code": "SPRING"})
     first = runner.invoke(args=["reprocess"])
     assert first.exit_code == 0, first.output
     assert "2 deliveries: 0 recorded, 1 updated, 1 duplicate" in first.output
@@ -336,7 +336,7 @@ def stores(make_app, api):
     api.creator("leo")
     api.campaign("Spring Glow", currency="EUR")
     api.enrol("spring-glow", "maya", commission_rate="0.10",
-              discount={"type": "percent", "value": "15"})  # fmt: skip
+              discount={"type": "percent", "value": "15"})
     api.enrol("spring-glow", "leo")
     return make_app(**SECRETS).test_client()
 
@@ -350,14 +350,14 @@ def post_shopify(client, name, topic, event_id=None):
 def post_woo(client, name, topic="order.updated"):
     body = payload(f"woocommerce/{name}.json")
     return client.post("/webhooks/woocommerce", data=body,
-                       headers=sign_woocommerce(body, "wc_secret", topic=topic))  # fmt: skip
+                       headers=sign_woocommerce(body, "wc_secret", topic=topic))
 
 
 def post_stripe(client, name=None, *, body=None, at=None):
     body = body or payload(f"stripe/{name}.json")
     at = at or datetime.now(UTC)
     return client.post("/webhooks/stripe", data=body,
-                       headers=sign_stripe(body, "whsec_test", at))  # fmt: skip
+                       headers=sign_stripe(body, "whsec_test", at))
 
 
 def test_shopify_recorded_payloads(stores, session):
@@ -365,7 +365,7 @@ def test_shopify_recorded_payloads(stores, session):
     assert (r.json["status"], r.json["order"]["amount"], r.json["order"]["currency"]) == (
         "recorded", "72.25", "EUR")
     assert r.json["attribution"] == {"method": "code", "reason": None, "creator": "maya",
-                                     "campaign": "spring-glow"}  # fmt: skip
+                                     "campaign": "spring-glow"}
     r = post_shopify(stores, "orders_updated_partial_refund", "orders/updated")
     assert (r.json["status"], r.json["order"]["refunded"]) == ("updated", "25.50")
     # the same refund through refunds/create (another topic, another event id) counts once
@@ -456,7 +456,7 @@ def test_stripe_late_unpaid_event_never_unpays(stores):
 
 def test_stripe_promotion_code_id(api, stores, session):
     r = api.post("/api/v1/codes", {"campaign": "spring-glow", "creator": "leo", "code": "LEOVIP",
-                                   "stripe_promotion_code": "promo_1QmAyA15xYzAbCdE"})  # fmt: skip
+                                   "stripe_promotion_code": "promo_1QmAyA15xYzAbCdE"})
     assert r.status_code == 201, r.json
     event = json.loads(payload("stripe/checkout_session_completed.json"))
     event["data"]["object"]["metadata"].pop("code")

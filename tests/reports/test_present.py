@@ -12,7 +12,7 @@ from tracker.reports import present as views
 ZERO = dict.fromkeys(("creators", "followers", "fee", "product_cost", "clicks", "unique_clicks",
                       "bot_clicks", "orders", "orders_by_code", "orders_by_click",
                       "orders_by_utm", "unconverted_orders", "revenue", "refunded",
-                      "commission"), 0)  # fmt: skip
+                      "commission"), 0)
 
 
 def sums(**given):
@@ -42,7 +42,7 @@ def sums(**given):
     ({"followers": 8200, "fee": 25000}, "cost_per_follower", "0.0305"),
     ({"followers": 0, "fee": 25000}, "cost_per_follower", None),
     ({"revenue": 9720, "refunded": 9720}, "net_revenue", "0.00"),
-])  # fmt: skip
+])
 def test_derived_fields(given, field, want):
     assert views.derive(sums(**given), "USD")[field] == want
 
@@ -69,7 +69,7 @@ def test_present_keeps_column_order_and_iso_days():
     ({"from": "2026-3-1"}, "from"),
     ({"to": "2026-02-30"}, "to"),
     ({"limit": "10"}, "limit"),
-])  # fmt: skip
+])
 def test_parse_query_names_the_bad_field(args, field):
     with pytest.raises(Invalid) as err:
         views.parse_query("creators", args)
@@ -78,9 +78,9 @@ def test_parse_query_names_the_bad_field(args, field):
 
 def test_parse_query_reads_filters():
     query = views.parse_query("daily", {"campaign": "glow", "from": "2026-03-01",
-                                        "to": " 2026-03-31 ", "format": "CSV"})  # fmt: skip
+                                        "to": " 2026-03-31 ", "format": "CSV"})
     assert query == views.Query(kind="daily", campaign="glow", start=date(2026, 3, 1),
-                                end=date(2026, 3, 31), format="csv")  # fmt: skip
+                                end=date(2026, 3, 31), format="csv")
 
 
 def test_unknown_kind_is_not_found():

@@ -49,7 +49,7 @@ CLICKS = [  # (link, visitor, UTC time)
     ("leo", "C", "03-02T09:00:00"), ("leo", "C", "03-02T09:05:00"), ("leo", "D", "03-03T10:00:00"),
     ("ava", "E", "03-03T10:00:00"), ("ava", "curl", "03-03T10:01:00"),
     ("ava", "curl", "03-03T10:02:00"),
-]  # fmt: skip
+]
 ORDERS = [  # (id, creator, method, placed, amount minor, currency, refunded, commission, status)
     ("O1", "maya", "code", "03-01T23:30:00", 9720, "USD", 1000, 872, "paid"),
     ("O2", "maya", "click", "03-02T00:00:00", 5000, "USD", 0, 500, "paid"),
@@ -58,7 +58,7 @@ ORDERS = [  # (id, creator, method, placed, amount minor, currency, refunded, co
     ("O5", "leo", "code", "03-03T08:00:00", 2000, "EUR", 0, 200, "paid"),
     ("O6", "leo", "click", "03-03T18:00:00", 4555, "USD", 4555, 0, "paid"),
     ("O7", None, "none", "03-02T16:00:00", 99900, "USD", 0, 0, "paid"),
-]  # fmt: skip
+]
 
 
 def at(text):
@@ -90,7 +90,7 @@ def add_orders(session, orders, enrolments):
             reason=None if who else "no_match", campaign_id=enrolment and enrolment[0],
             creator_id=enrolment and enrolment[1], enrolment_id=enrolment and enrolment[2],
             created_at=at(placed), updated_at=at(placed),
-        ))  # fmt: skip
+        ))
     session.commit()
 
 
@@ -100,12 +100,12 @@ def scenario(app, api, session):
     people = [("maya", "instagram", 8200, "250.00", "40.00", "0.10"),
               ("leo", "tiktok", 45000, "400.00", "0", "0.05"),
               ("ava", "youtube", 120000, "1200.00", "60.00", "0"),
-              ("zoe", "instagram", 9000, "0", "0", "0.10")]  # fmt: skip
+              ("zoe", "instagram", 9000, "0", "0", "0.10")]
     enrolments = {}
     for handle, platform, followers, fee, product_cost, rate in people:
         api.creator(handle, platform=platform, followers=followers)
         made = api.enrol("glow", handle, fee=fee, product_cost=product_cost,
-                         commission_rate=rate, code=f"{handle.upper()}10")  # fmt: skip
+                         commission_rate=rate, code=f"{handle.upper()}10")
         link = session.exec(select(Link).where(Link.slug == made["link"]["slug"])).one()
         link.slug = handle  # readable names for the scenario's links
         session.add(link)
@@ -146,7 +146,7 @@ MAYA = {
     "roas": "0.4517",  # 137.20 / 303.72 = 0.45173
     "cpa": "151.86",  # 303.72 / 2
     "cost_per_follower": "0.0370",  # 303.72 / 8200 = 0.037039
-}  # fmt: skip
+}
 LEO = {
     "creator": "leo", "campaign": "glow", "tier": "micro", "platform": "tiktok",
     "followers": 45000, "currency": "USD",
@@ -164,7 +164,7 @@ LEO = {
     "roas": "0.0830",  # 33.33 / 401.67 = 0.08298
     "cpa": "133.89",  # 401.67 / 3
     "cost_per_follower": "0.0089",  # 401.67 / 45000 = 0.008926
-}  # fmt: skip
+}
 AVA = {
     "creator": "ava", "campaign": "glow", "tier": "mid", "platform": "youtube",
     "followers": 120000, "currency": "USD",
@@ -177,7 +177,7 @@ AVA = {
     "roi": "-1.0000", "roas": "0.0000",
     "cpa": None,  # no orders
     "cost_per_follower": "0.0105",  # 1260 / 120000
-}  # fmt: skip
+}
 ZOE = {
     "creator": "zoe", "campaign": "glow", "tier": "nano", "platform": "instagram",
     "followers": 9000, "currency": "USD",
@@ -188,7 +188,7 @@ ZOE = {
     "fee": "0.00", "product_cost": "0.00", "commission": "0.00", "cost": "0.00",
     "roi": None, "roas": None, "cpa": None,  # no cost, no orders
     "cost_per_follower": "0.0000",
-}  # fmt: skip
+}
 GLOW = {
     "campaign": "glow", "creators": 4,
     "followers": 182200,  # 8200 + 45000 + 120000 + 9000
@@ -207,12 +207,12 @@ GLOW = {
     "roas": "0.0868",  # 170.53 / 1965.39 = 0.08677
     "cpa": "393.08",  # 1965.39 / 5 = 393.078
     "cost_per_follower": "0.0108",  # 1965.39 / 182200 = 0.010787
-}  # fmt: skip
+}
 NANO = {
     **{k: v for k, v in MAYA.items() if k not in ("creator", "campaign", "platform", "currency")},
     "tier": "nano", "creators": 2, "followers": 17200,  # maya + zoe: zoe adds no money
     "cost_per_follower": "0.0177",  # 303.72 / 17200 = 0.017658
-}  # fmt: skip
+}
 
 
 def without(row, *names):
@@ -238,14 +238,14 @@ def test_tiers_report_by_default_bands(scenario, api):
     assert [r["tier"] for r in rows] == ["nano", "micro", "mid"]  # smallest first; empty omitted
     assert rows[0] == NANO
     micro = {"tier": "micro", "creators": 1, **without(LEO, "creator", "campaign", "tier",
-                                                       "platform", "currency")}  # fmt: skip
+                                                       "platform", "currency")}
     assert rows[1] == micro
 
 
 def test_tiers_follow_tracker_tiers(scenario, make_app, api_key):
     other = make_app(TIERS="small:0,big:40000").test_client()
     r = other.get("/api/v1/reports/tiers?campaign=glow",
-                  headers={"Authorization": f"Bearer {api_key}"})  # fmt: skip
+                  headers={"Authorization": f"Bearer {api_key}"})
     small, big = r.json["rows"]
     assert small == {**NANO, "tier": "small"}
     assert big == {
@@ -258,7 +258,7 @@ def test_tiers_follow_tracker_tiers(scenario, make_app, api_key):
         "cost": "1661.67",  # 1600 + 60 + 1.67
         "roi": "-0.9799",  # (33.33 - 1661.67) / 1661.67 = -0.97994
         "roas": "0.0201", "cpa": "553.89", "cost_per_follower": "0.0101",  # 1661.67 / 165000
-    }  # fmt: skip
+    }
 
 
 def test_platforms_report(scenario, api):
@@ -294,7 +294,7 @@ def test_daily_report_counts_orders_and_clicks_on_their_utc_day(scenario, api):
          "unconverted_orders": 1,  # O5 (EUR) and O6 (refunded in full)
          "revenue": "45.55", "refunded": "45.55", "net_revenue": "0.00", "aov": "45.55",
          "conversion_rate": "1.0000", "commission": "0.00"},
-    ]  # fmt: skip
+    ]
     assert body["totals"]["orders"] == 5 and body["totals"]["cost"] == "1965.39"
 
 
@@ -304,7 +304,7 @@ def test_daily_report_counts_orders_and_clicks_on_their_utc_day(scenario, api):
     ("2026-03-02", "2026-03-02", ["2026-03-02"]),
     ("2026-03-04", None, []),
     (None, "2026-02-28", []),
-])  # fmt: skip
+])
 def test_date_filters_are_inclusive_utc_days(scenario, api, start, end, days):
     params = {k: v for k, v in (("from", start), ("to", end)) if v}
     body = report(api, "daily", **params)
@@ -322,7 +322,7 @@ def test_date_filter_on_creator_rows_keeps_the_whole_fee(scenario, api):
         "cost": "295.00",  # 250.00 + 40.00 + 5.00: the fee is not prorated
         "roi": "-0.8305",  # (50 - 295) / 295 = -0.830508
         "roas": "0.1695", "cpa": "295.00", "cost_per_follower": "0.0360",  # 295 / 8200
-    }]  # fmt: skip
+    }]
 
 
 def test_campaigns_in_two_currencies_are_never_added(scenario, api):
@@ -366,7 +366,7 @@ def test_csv_has_the_json_rows_and_streams(scenario, api):
     ("/api/v1/reports/creators?currency=XYZ", 422, "currency"),
     ("/api/v1/reports/creators?limit=5", 422, "limit"),
     ("/api/v1/reports/creators?campaign=nope&format=csv", 404, "campaign"),
-])  # fmt: skip
+])
 def test_bad_filters_name_the_field(scenario, api, url, status, field):
     r = api.get(url)
     assert r.status_code == status, r.get_data(as_text=True)
@@ -386,12 +386,12 @@ def test_empty_database_gives_empty_rows_and_null_ratios(api):
 def test_export_report_cli_writes_csv_and_json(scenario, api, runner, tmp_path):
     out = tmp_path / "creators.csv"
     result = runner.invoke(args=["export-report", "creators", "--campaign", "glow",
-                                 "--format", "csv", "-o", str(out)])  # fmt: skip
+                                 "--format", "csv", "-o", str(out)])
     assert result.exit_code == 0, result.output
     from_api = api.get("/api/v1/reports/creators?campaign=glow&format=csv").get_data()
     assert out.read_bytes() == from_api
     result = runner.invoke(args=["export-report", "daily", "--campaign", "glow", "--from",
-                                 "2026-03-02", "--format", "json"])  # fmt: skip
+                                 "2026-03-02", "--format", "json"])
     assert result.exit_code == 0, result.output
     body = json.loads(result.stdout)
     assert [r["day"] for r in body["rows"]] == ["2026-03-02", "2026-03-03"]
@@ -404,7 +404,7 @@ def test_export_report_cli_writes_csv_and_json(scenario, api, runner, tmp_path):
     (["weekly"], "weekly"),
     (["creators", "--from", "2026-03-05", "--to", "2026-03-01"],
      "Error: to (2026-03-01) is before from (2026-03-05)"),
-])  # fmt: skip
+])
 def test_export_report_cli_refuses_bad_filters(scenario, runner, tmp_path, args, message):
     out = tmp_path / "never.csv"
     result = runner.invoke(args=["export-report", *args, "-o", str(out)])
@@ -428,7 +428,7 @@ def test_click_day_sums_stay_exact_after_late_inserts_and_purges(scenario, app, 
     def random_clicks(n, days):
         return [(rng.choice(links), rng.choice(people),
                  f"03-{rng.choice(days):02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00")
-                for _ in range(n)]  # fmt: skip
+                for _ in range(n)]
 
     def compare():
         with app.app_context():
@@ -441,7 +441,7 @@ def test_click_day_sums_stay_exact_after_late_inserts_and_purges(scenario, app, 
                                              scope=replace(scope, rolled_up=False)))
                 assert rolled == raw, kind
         stored = {(r.link_id, r.day): (r.clicks, r.unique_clicks, r.bot_clicks)
-                  for r in session.exec(select(ClickDay)).all()}  # fmt: skip
+                  for r in session.exec(select(ClickDay)).all()}
         recount = {}
         for row in session.exec(select(Click)).all():
             human, bots, seen = recount.get((row.link_id, row.day), (0, 0, set()))

@@ -106,7 +106,7 @@ def test_no_configured_secret_accepts_nothing(platform, name, secrets):
 @pytest.mark.parametrize("platform,header", [
     ("shopify", "X-Shopify-Hmac-Sha256"), ("woocommerce", "X-WC-Webhook-Signature"),
     ("stripe", "Stripe-Signature"), ("generic", "X-Tracker-Signature"),
-])  # fmt: skip
+])
 def test_missing_signature_header(platform, header):
     body = payload(dict(ONE_PER_PLATFORM)[platform])
     headers = {k: v for k, v in signed(platform, body).items() if k != header}
@@ -130,7 +130,7 @@ def test_header_names_are_case_insensitive(platform, name, case):
 def test_shopify_unprefixed_header_names():
     body = payload("shopify/orders_create.json")
     headers = {k.replace("X-Shopify-", "shopify-").lower(): v
-               for k, v in sign_shopify(body, SECRET, event_id="evt-1").items()}  # fmt: skip
+               for k, v in sign_shopify(body, SECRET, event_id="evt-1").items()}
     assert "shopify-hmac-sha256" in headers
     verify("shopify", body, headers, [SECRET], now=NOW)
     event = parse("shopify", body, headers, now=NOW)
@@ -168,7 +168,7 @@ def test_stripe_several_v1_signatures_any_may_match():
 @pytest.mark.parametrize("value", [
     "v1=abc", "t=1795000000", "t=,v1=00", "t=abc,v1=00", "t=1,t=2,v1=00", "garbage", "t=1;v1=2",
     "t=１２３,v1=00", "t=1795000000,v0=" + "0" * 64,
-])  # fmt: skip
+])
 def test_stripe_malformed_signature_header(value):
     body = payload("stripe/checkout_session_completed.json")
     with pytest.raises(SignatureError):
@@ -189,7 +189,7 @@ def test_stripe_signature_covers_the_timestamp():
     (lambda v: v.removeprefix("sha256="), False),
     (lambda v: v.replace("sha256=", "sha1="), False),
     (lambda v: v[:-1], False),
-])  # fmt: skip
+])
 def test_generic_signature_format(transform, ok):
     body = payload("generic/paid.json")
     headers = sign_generic(body, SECRET)
@@ -281,7 +281,7 @@ PARSED = [
 
 
 @pytest.mark.parametrize("platform,name,topic,expected", PARSED,
-                         ids=[f"{c[1]}:{c[2] or ''}" for c in PARSED])  # fmt: skip
+                         ids=[f"{c[1]}:{c[2] or ''}" for c in PARSED])
 def test_recorded_payloads_parse(platform, name, topic, expected):
     body = payload(name)
     headers = signed(platform, body, topic=topic)
@@ -299,7 +299,7 @@ def test_delivery_ids_come_from_the_headers():
     assert parse("woocommerce", body, headers, now=NOW).event_id == "d-41"
     body = payload("generic/paid.json")
     assert parse("generic", body, sign_generic(body, SECRET, event_id="g-1"), now=NOW).event_id \
-        == "g-1"  # fmt: skip
+        == "g-1"
     assert parse("generic", body, sign_generic(body, SECRET), now=NOW).event_id is None
 
 
@@ -309,7 +309,7 @@ def test_delivery_ids_come_from_the_headers():
     ("woocommerce", "woocommerce/product_updated.json", "product.updated"),
     ("woocommerce", "woocommerce/order_created.json", "order.deleted"),
     ("stripe", "stripe/customer_created.json", None),
-])  # fmt: skip
+])
 def test_unknown_topics_are_ignored(platform, name, topic):
     body = payload(name)
     event = parse(platform, body, signed(platform, body, topic=topic), now=NOW)
@@ -324,9 +324,9 @@ def test_ignored_shopify_topic_needs_no_readable_body():
 @pytest.mark.parametrize("platform,topic", [
     ("shopify", "orders/create"), ("shopify", "refunds/create"), ("woocommerce", "order.updated"),
     ("stripe", None), ("generic", None),
-])  # fmt: skip
+])
 @pytest.mark.parametrize("body", [b'{"id": 1,', b"", b"\xff\xfe\x00garbage", b"[1, 2]", b"null",
-                                  b'{"amount": NaN}', b"[" * 100_000])  # fmt: skip
+                                  b'{"amount": NaN}', b"[" * 100_000])
 def test_malformed_json_with_a_valid_signature(platform, topic, body):
     headers = signed(platform, body, topic=topic)
     verify(platform, body, headers, [SECRET], now=NOW)
@@ -354,7 +354,7 @@ def shopify_order(**changes):
     ("", None, None),
     ("http://[broken", None, None),
     ("/?tclid=" + "x" * 65, None, None),  # longer than any click id we issue
-])  # fmt: skip
+])
 def test_shopify_landing_site_forms(landing_site, click, utm_campaign):
     event = shopify_order(landing_site=landing_site)
     assert event.click_id == click
@@ -363,7 +363,7 @@ def test_shopify_landing_site_forms(landing_site, click, utm_campaign):
 
 def test_shopify_note_attribute_beats_landing_site():
     event = shopify_order(note_attributes=[{"name": "tclid", "value": "fromcart"}],
-                          landing_site="/?tclid=fromurl")  # fmt: skip
+                          landing_site="/?tclid=fromurl")
     assert event.click_id == "fromcart"
 
 
@@ -379,7 +379,7 @@ def test_shopify_click_param_is_configurable():
     ("paid", None, "paid"), ("partially_refunded", None, "paid"), ("refunded", None, "paid"),
     ("pending", None, "pending"), ("authorized", None, "pending"),
     ("paid", "2026-11-21T08:00:05+01:00", "cancelled"),
-])  # fmt: skip
+])
 def test_shopify_status(financial_status, cancelled_at, status):
     event = shopify_order(financial_status=financial_status, cancelled_at=cancelled_at)
     assert event.status == status
@@ -389,7 +389,7 @@ def test_shopify_status(financial_status, cancelled_at, status):
     ("orders/updated", None, Kind.UPDATE),
     ("orders/updated", "2026-11-21T08:00:05+01:00", Kind.CANCEL),
     ("orders/cancelled", "2026-11-21T08:00:05+01:00", Kind.CANCEL),
-])  # fmt: skip
+])
 def test_shopify_a_cancelled_order_is_a_cancel_whichever_topic_says_so(topic, cancelled_at, kind):
     data = dict(json.loads(payload("shopify/orders_create.json")), cancelled_at=cancelled_at)
     body = json.dumps(data).encode()
@@ -402,7 +402,7 @@ def test_shopify_order_lists_every_refund():
         dict(refund["refund_line_items"][0], subtotal=12.5)])  # a JSON number
     event = shopify_order(refunds=[refund, second], financial_status="partially_refunded")
     assert event.refunds == (Refund("998877665544", Decimal("25.50")),
-                             Refund("1001", Decimal("12.50")))  # fmt: skip
+                             Refund("1001", Decimal("12.50")))
 
 
 # WooCommerce specifics -------------------------------------------------------------------
@@ -420,7 +420,7 @@ def woo_order(topic="order.created", **changes):
     ("on-hold", Kind.ORDER, "pending"), ("pending", Kind.ORDER, "pending"),
     ("cancelled", Kind.CANCEL, "cancelled"), ("failed", Kind.CANCEL, "cancelled"),
     ("refunded", Kind.REFUND, "paid"),
-])  # fmt: skip
+])
 def test_woocommerce_status(status, kind, state):
     event = woo_order(status=status)
     assert (event.kind, event.status) == (kind, state)
@@ -428,7 +428,7 @@ def test_woocommerce_status(status, kind, state):
 
 def test_woocommerce_refunds_and_refunded_status():
     refunds = [{"id": 11, "reason": "", "total": "-10.00"},
-               {"id": 12, "reason": "", "total": "-5.5"}]  # fmt: skip
+               {"id": 12, "reason": "", "total": "-5.5"}]
     event = woo_order("order.updated", status="refunded", refunds=refunds)
     assert event.refunds == (Refund("11", Decimal("10.00")), Refund("12", Decimal("5.50")))
     assert event.refunded_total is None  # the listed refunds say it already
@@ -463,10 +463,10 @@ def stripe_event(name="stripe/checkout_session_completed.json", **changes):
     ("usd", 8500, 1275, Decimal("72.25")), ("kwd", 12345, 345, Decimal("12.000")),
     ("eur", 100, 100, Decimal("0.00")), ("isk", 50000, 0, Decimal("500.00")),
     ("mga", 50000, 0, Decimal("50000")), ("ugx", 50000, 0, Decimal("50000")),
-])  # fmt: skip
+])
 def test_stripe_minor_units_by_currency(currency, subtotal, discount, amount):
     event = stripe_event(currency=currency, amount_subtotal=subtotal,
-                         total_details={"amount_discount": discount})  # fmt: skip
+                         total_details={"amount_discount": discount})
     assert (event.currency, event.amount) == (currency.upper(), amount)
 
 
@@ -601,7 +601,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("platform,data,field", BAD, ids=[f"{c[0]}-{c[2]}-{i}"
-                                                        for i, c in enumerate(BAD)])  # fmt: skip
+                                                        for i, c in enumerate(BAD)])
 def test_bad_values_name_their_field(platform, data, field):
     body = json.dumps(data).encode()
     with pytest.raises(PayloadError) as caught:
@@ -611,7 +611,7 @@ def test_bad_values_name_their_field(platform, data, field):
 
 @pytest.mark.parametrize("platform,header", [
     ("shopify", "X-Shopify-Topic"), ("woocommerce", "X-WC-Webhook-Topic"),
-])  # fmt: skip
+])
 def test_missing_topic_header(platform, header):
     body = payload(dict(ONE_PER_PLATFORM)[platform])
     headers = {k: v for k, v in signed(platform, body).items() if k != header}
@@ -634,7 +634,7 @@ def test_an_event_id_longer_than_its_column_is_refused():
     (woocommerce_ping(7)[0], True), (b"webhook_id=123\n", True), (b"webhook_id=", False),
     (b"webhook_id=abc", False), (b'{"webhook_id":7}', False), (b"", False),
     (b"webhook_id=7&x=1", False), (payload("woocommerce/order_created.json"), False),
-])  # fmt: skip
+])
 def test_woocommerce_ping(body, expected):
     assert is_woocommerce_ping(body, woocommerce_ping()[1]) is expected
 
@@ -645,7 +645,7 @@ def test_woocommerce_ping(body, expected):
 def mutate(value, rng):
     """Replace one random leaf or member of a JSON value with something of the wrong shape."""
     junk = [None, "", "x" * 300, -1, 10**30, Decimal("1.5"), True, [], {}, [{}], "NaN",
-            "2026-13-45T99:99:99", "\u0000", {"id": None}, "-0.001"]  # fmt: skip
+            "2026-13-45T99:99:99", "\u0000", {"id": None}, "-0.001"]
     if isinstance(value, dict) and value and rng.random() < 0.8:
         key = rng.choice(list(value))
         return {**value, key: mutate(value[key], rng)}
