@@ -34,7 +34,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 def create_all(engine):
     """Create every table that does not exist yet (tests only: a real database is migrated)."""
-    from tracker import models  # noqa: F401  (registers the tables
+    from tracker import models  # noqa: F401  (registers the tables)
 
     SQLModel.metadata.create_all(engine)
 

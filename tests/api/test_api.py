@@ -196,6 +196,7 @@ def test_invalid_creator_field_is_422_naming_it(api, field, value):
 def test_missing_creator_field_is_422_naming_it(api, field):
     body = {k: v for k, v in CREATOR.items() if k != field}
     assert_error(api.post("/api/v1/creators", body), 422, field)
+    assert api.post("/api/v1/creators", body).json["error"]["message"] == f"{field}: is required"
 
 
 @pytest.mark.parametrize("platform", [

@@ -341,6 +341,16 @@ def test_creators_list_and_search(dash):
     assert "No creator matches" in dash.get("/dashboard/creators?q=zed").text
 
 
+def test_creators_list_shows_a_hundred_a_page(dash):
+    rows = "".join(f"c{n:03d},C {n},instagram,{n}\n" for n in range(101))
+    assert dash.post("/dashboard/creators/import",
+                     {"text": "handle,name,platform,followers\n" + rows}).status_code == 302
+    first = dash.get("/dashboard/creators").text
+    assert "Page 1 of 2" in first and "@c099" in first and "@c100" not in first
+    second = dash.get("/dashboard/creators?page=2").text
+    assert "@c100" in second and "@c099" not in second
+
+
 CSV = "handle,name,platform,followers,niche\n@ana,Ana,instagram,1200,food\nbo,Bo,tiktok,90000,\n"
 
 

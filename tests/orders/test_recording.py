@@ -65,6 +65,16 @@ def test_new_order_with_a_lower_case_code(shop, record, session):
     assert (order.status, order.day, order.unconverted) == ("paid", T0.date(), False)
 
 
+@pytest.mark.parametrize("amount,currency,minor", [
+    ("10.005", "USD", 1001), ("10.004", "USD", 1000), ("1234.5", "JPY", 1235),
+    ("1.0005", "KWD", 1001),
+])
+def test_an_amount_finer_than_the_currency_is_stored_rounded_half_up(
+        shop, record, session, amount, currency, minor):
+    record(event(amount=Decimal(amount), currency=currency))
+    assert all_orders(session)[0].amount_minor == minor
+
+
 def test_same_event_twice_is_one_order(shop, record, session):
     assert record(event(codes=("MAYA15",))).status == "recorded"
     again = record(event(codes=("MAYA15",)))

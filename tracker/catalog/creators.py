@@ -9,8 +9,6 @@ from tracker.db import commit_or_conflict
 from tracker.errors import Conflict, NotFound
 from tracker.models import Creator, Link
 
-PAGE = 100
-
 
 def handle_key(handle):
     """A handle as stored: lower case, without the leading @ (platforms ignore case)."""
@@ -61,12 +59,12 @@ def creator_fields(fields):
     return fields
 
 
-def creators_page(session, *, search=None, page=1):
+def creators_page(session, *, size, search=None, page=1):
     """A page of creators by handle, optionally those whose handle or name contains search."""
     query = select(Creator)
     if search:
         pattern = f"%{handle_key(search)}%"
         query = query.where(Creator.handle.like(pattern) | func.lower(Creator.name).like(pattern))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(Creator.handle).limit(PAGE).offset((page - 1) * PAGE))
+    rows = session.exec(query.order_by(Creator.handle).limit(size).offset((page - 1) * size))
     return rows.all(), total

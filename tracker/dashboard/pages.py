@@ -24,6 +24,7 @@ from tracker.reports import present
 
 bp = Blueprint("pages", __name__)
 MAX_CHART_DAYS = 400
+PAGE = 100  # rows per page of the creators and unattributed lists
 
 
 def report(kind, **filters):
@@ -114,11 +115,11 @@ def campaign(slug):
 @bp.get("/dashboard/creators")
 def creators():
     search, page = request.args.get("q", "").strip(), _page()
-    rows, total = creators_page(get_session(), search=search, page=page)
+    rows, total = creators_page(get_session(), size=PAGE, search=search, page=page)
     bands = current_app.config["TIER_BANDS"]
     tiers = {c.id: tier_of(c.followers, bands) for c in rows}
     return render_template("dashboard/creators.html", creators=rows, total=total, page=page,
-                           size=browse.PAGE, search=search, tiers=tiers)
+                           size=PAGE, search=search, tiers=tiers)
 
 
 @bp.get("/dashboard/creators/<handle>")
@@ -133,7 +134,7 @@ def creator(handle):
     return render_template(
         "dashboard/creator.html", creator=found, numbers=numbers,
         tier=tier_of(found.followers, current_app.config["TIER_BANDS"]),
-        enrolments=enrolments, orders=browse.orders_of(session, found),
+        enrolments=enrolments, orders=browse.orders_of(session, found, limit=PAGE),
         base=public_origin(),
     )
 
@@ -151,9 +152,9 @@ def enrolment(slug, handle):
 @bp.get("/dashboard/orders/unattributed")
 def unattributed():
     page = _page()
-    rows, total = browse.unattributed(get_session(), page=page)
+    rows, total = browse.unattributed(get_session(), size=PAGE, page=page)
     return render_template("dashboard/unattributed.html", orders=rows, total=total, page=page,
-                           size=browse.PAGE)
+                           size=PAGE)
 
 
 @bp.get("/dashboard/reports/<kind>.csv")

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from tracker import models  # noqa: F401  (registers the tables
+from tracker import models  # noqa: F401  (registers the tables)
 
 config = context.config
 

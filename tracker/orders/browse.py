@@ -5,10 +5,8 @@ from sqlmodel import select
 
 from tracker.models import Campaign, Order
 
-PAGE = 100
 
-
-def orders_of(session, creator, limit=PAGE):
+def orders_of(session, creator, *, limit):
     """The creator's latest orders with their campaign's slug."""
     query = (
         select(Order, Campaign.slug)
@@ -19,10 +17,10 @@ def orders_of(session, creator, limit=PAGE):
     return session.exec(query.limit(limit)).all()
 
 
-def unattributed(session, *, page=1):
+def unattributed(session, *, size, page=1):
     """A page of orders no creator was credited with, newest first, and how many there are."""
     condition = Order.method == "none"
     total = session.exec(select(func.count()).select_from(Order).where(condition)).one()
     query = select(Order).where(condition).order_by(Order.placed_at.desc(), Order.id.desc())
-    rows = session.exec(query.limit(PAGE).offset((page - 1) * PAGE)).all()
+    rows = session.exec(query.limit(size).offset((page - 1) * size)).all()
     return rows, total

@@ -125,8 +125,7 @@ def _prepare(session, query):
             "add them together: choose one with currency= or campaign=", "currency",
         )
     try:
-        daily.refresh(session, campaign_id=scope.campaign_id, start=scope.start,
-                           end=scope.end)
+        daily.refresh(session, campaign_id=scope.campaign_id, start=scope.start, end=scope.end)
         scope = replace(scope, rolled_up=True)
     except (IntegrityError, OperationalError):
         # another report refreshed the same days at the same moment (or the database is

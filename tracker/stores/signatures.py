@@ -20,10 +20,10 @@ def same(given, expected):
 
 def usable(secrets):
     """The configured secrets that are non-blank strings; SignatureError if there are none."""
-    usable = [s.strip() for s in secrets or () if isinstance(s, str) and s.strip()]
-    if not usable:
+    kept = [s.strip() for s in secrets or () if isinstance(s, str) and s.strip()]
+    if not kept:
         raise SignatureError("no webhook secret is configured for this platform")
-    return usable
+    return kept
 
 
 def signed_base64(body, given, secrets, header):

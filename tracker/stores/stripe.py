@@ -103,6 +103,7 @@ def parse_stripe(body, headers, *, now, click_param):
     promotions = [ref(d.get("promotion_code"), "data.object.discounts[].promotion_code")
                   for d in items(obj, "discounts", "data.object.discounts")]
     landing = crop_url(metadata.get("landing_url"))
+    params = query_params(landing)
     return OrderEvent(
         **base, kind=kind, object_id=object_id,
         order_id=ref(obj.get("payment_intent"), "data.object.payment_intent") or object_id,
@@ -110,8 +111,8 @@ def parse_stripe(body, headers, *, now, click_param):
         currency=currency, amount=amount, status=status,
         codes=codes([metadata.get("code")]), promotion_ids=tuple(filter(None, promotions)),
         click_id=click_id(obj.get("client_reference_id"), metadata.get(click_param),
-                          query_params(landing).get(click_param)),
-        landing_url=landing, utm=utm(query_params(landing)),
+                          params.get(click_param)),
+        landing_url=landing, utm=utm(params),
         customer_hash=customer_hash(obj_at(obj, "customer_details", "data.object.customer_details")
                                 .get("email"), obj.get("customer_email")),
     )
